@@ -82,9 +82,10 @@ class Citer:
 
 
 def check_grounding(answer: str, citations: list[Citation], question: str) -> None:
-    """Every number in the answer must appear in a cited quote or in the question itself."""
+    """Every number in the answer must appear in a cited quote (or the cited document's title or
+    section heading, which list answers show) or in the question itself."""
     body = MARKER_RE.sub(" ", answer)
-    pool = " ".join(" ".join(c.quote.split()) for c in citations) + " " + question
+    pool = " ".join(f"{' '.join(c.quote.split())} {c.title} {c.section}" for c in citations) + " " + question
     allowed = set(NUMBER_RE.findall(pool))
     for num in NUMBER_RE.findall(body):
         if num not in allowed:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .parse import sentence_spans
-from .query import QueryPlan, concept_matches, unit_terms
+from .query import QueryPlan, _compiled, concept_matches, unit_terms
 from .types import Unit
 
 MONEY_RE = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(usd|dollars|euros?)\b", re.I)
@@ -28,6 +28,7 @@ AGE_MAX = [
 ]
 CONTACT_RE = re.compile(r"contact", re.I)
 LONG_QUOTE_WORDS = 60
+TARGET_MISSING = 0.7
 
 
 @dataclass
@@ -43,20 +44,30 @@ class Evidence:
     quote: str = ""
 
 
-def coverage(plan: QueryPlan, text: str, context: str = "") -> float:
+def coverage(plan: QueryPlan, text: str, context: str = "", title: str = "") -> float:
+    """IDF-weighted share of the question's concepts found in a unit.
+
+    Full credit for the unit's own text; half for its section heading or field label (``context``)
+    and, except for the concept the question asks for, for its document's title.
+    """
     concepts = plan.concepts
     if not concepts:
         return 1.0
     terms = unit_terms(text)
     context_terms = unit_terms(context) if context else set()
+    title_terms = unit_terms(title) if title else set()
     total = sum(c.weight for c in concepts)
-    got = 0.0
+    got, factor = 0.0, 1.0
     for c in concepts:
         if concept_matches(c, text, terms):
             got += c.weight
         elif context and concept_matches(c, context, context_terms):
-            got += 0.5 * c.weight  # named only by the section heading or field label
-    return got / total if total else 0.0
+            got += 0.5 * c.weight
+        elif c.target:
+            factor = TARGET_MISSING  # the unit does not speak of what is asked
+        elif title and concept_matches(c, title, title_terms):
+            got += 0.5 * c.weight
+    return factor * got / total if total else 0.0
 
 
 def _best_sentence(plan: QueryPlan, source: str, unit: Unit, context: str) -> tuple[int, int]:
@@ -68,27 +79,49 @@ def _best_sentence(plan: QueryPlan, source: str, unit: Unit, context: str) -> tu
     return best
 
 
+NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def states_new_number(text: str, question: str) -> bool:
+    """True if ``text`` has a number that the question itself does not mention."""
+    asked = set(NUMBER_RE.findall(question))
+    return any(n not in asked for n in NUMBER_RE.findall(text))
+
+
+def _mentions(plan: QueryPlan, text: str) -> int:
+    return sum(len(_compiled(f).findall(text)) for c in plan.concepts for f in c.forms)
+
+
 def score_hits(plan: QueryPlan, hits, index) -> list[Evidence]:
-    """Every unit of every retrieved chunk, scored."""
+    """Every unit of every retrieved chunk, scored.
+
+    Coverage counts a concept fully when the unit's text has it, half when only its section
+    heading, field label or document title does. Small bonuses: retrieval rank, naming the drug or
+    trial asked about, and repeated mentions of the concepts.
+    """
     out: list[Evidence] = []
     n_hits = max(len(hits), 1)
+    entity_patterns = [_compiled(name) for name in plan.entities]
     for hit in hits:
         chunk = index.chunks[hit.chunk_id]
-        source = index.sources[chunk.doc_id].text
+        src = index.sources[chunk.doc_id]
+        source = src.text
         for unit in chunk.units:
-            context = f"{chunk.section_text} {unit.label if not unit.label[:1].isdigit() else ''}"
+            label = unit.label if not unit.label[:1].isdigit() else ""
+            context = f"{chunk.section_text} › {label}"
             text = source[unit.start : unit.end]
             start, end = unit.start, unit.end
             if len(text.split()) > LONG_QUOTE_WORDS:
                 start, end = _best_sentence(plan, source, unit, context)
                 text = source[start:end]
-            cov = coverage(plan, text, context)
-            rank_bonus = 0.08 * (1 - hit.rank / n_hits)
-            kind_bonus = -0.05 if unit.kind == "site" else 0.0
-            length_penalty = 0.02 * min(len(text) / 400, 1.0)
-            out.append(
-                Evidence(chunk.doc_id, start, end, chunk.section_text, unit.kind, cov, cov + rank_bonus + kind_bonus - length_penalty)
-            )
+            if plan.answer_type == "number" and not states_new_number(text, plan.question):
+                continue
+            cov = coverage(plan, text, context, src.title)
+            bonus = 0.08 * (1 - hit.rank / n_hits)
+            bonus += 0.1 if any(p.search(text) for p in entity_patterns) else 0.0
+            bonus += 0.02 * min(max(_mentions(plan, text) - len(plan.concepts), 0), 3)
+            bonus -= 0.05 if unit.kind == "site" else 0.0
+            out.append(Evidence(chunk.doc_id, start, end, chunk.section_text, unit.kind, cov, cov + bonus))
     out.sort(key=lambda e: -e.score)
     return out
 

@@ -143,6 +143,13 @@ class Assistant:
                 )
                 return self._finish(question, text, citer, plan)
 
+        if plan.intent == "contact" and plan.doc_ids:
+            found = contact(plan.doc_ids, self)
+            if found:
+                lead = citer.cite(found)
+                text = compose.render("fact.j2", audience=audience, lead=lead, support=[], conflict=False, glossary=[], contact=None)
+                return self._finish(question, text, citer, plan)
+
         hits = self.retriever.retrieve(question_clean, plan.search_text, plan.doc_ids)
         scored = score_hits(plan, hits, self)
         chosen = select_facts(plan, scored, self, self.settings.min_coverage, self.settings.max_citations)

@@ -26,6 +26,15 @@ LIST_RE = re.compile(
 )
 FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for)\b", re.I)
 QUANTITY_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:mg/kg|mg/m2|mg/m²|μg/kg|ug/kg|mg|g/L|mL/min|months|weeks|days)\b", re.I)
+NUMERIC_Q_RE = re.compile(
+    r"\b(how many|how much|how long|how often|what proportion|what percentage|what share|when|what dose|which dose|"
+    r"what phase|which phase|median|rate|rates|percent|percentage|threshold|level)\b",
+    re.I,
+)
+NUMERIC_CONCEPTS = {
+    "objective response rate", "disease control rate", "progression-free survival", "overall survival",
+    "duration of response", "time to response", "complete response", "partial response",
+}
 MONEY_Q_RE = re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge)\b", re.I)
 
 STOP = set(
@@ -37,7 +46,10 @@ STOP = set(
     trial trials study studies patient patients participant participants people person subject subjects drug document
     documents source sources report reported data result results value number requirement requirements required require
     criteria criterion eligible eligibility join enroll enrol qualify participate allowed let know mean means find
-    say says said according there's what's whats it's i'm im i've does anyone someone someone's mine""".split()
+    say says said according there's what's whats it's i'm im i've does anyone someone someone's mine proportion share
+    percentage percent often frequency many long must call take part want well work works worked treatment because
+    level levels threshold thresholds cutoff schedule amount details detail information info kind type types exactly
+    specifically need needs needed registry page record listing website""".split()
 )
 
 
@@ -47,6 +59,7 @@ class Concept:
     forms: tuple[str, ...]  # normalized phrases; any one matching counts
     case_sensitive: tuple[str, ...] = ()  # acronyms matched as written
     weight: float = 1.0
+    target: bool = False  # what the question asks for ("What *phase* ...", "Which *dose* ...")
 
 
 @dataclass
@@ -55,10 +68,10 @@ class QueryPlan:
     doc_ids: list[str] | None = None
     entities: list[str] = field(default_factory=list)
     concepts: list[Concept] = field(default_factory=list)
-    intent: str = "fact"  # fact | age | list
+    intent: str = "fact"  # fact | age | list | contact
     age: int | None = None
     list_kind: str | None = None  # inclusion | exclusion | None (both)
-    answer_type: str | None = None  # money | None
+    answer_type: str | None = None  # money | number | None
     unknown_trial: str | None = None
     search_text: str = ""
 
@@ -156,31 +169,38 @@ class Catalog:
 def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_chunks: int) -> list[Concept]:
     """Key concepts of a question: vocabulary phrases first, then remaining content words."""
     working = text.translate(DASHES)
-    for name in skip:  # entity names resolve the trial; they are not concepts
-        working = _compiled(name).sub(" ", working)
-    concepts: list[Concept] = []
+    asks_phase = re.search(r"\b(what|which)\s+phase", working, re.I)
+    descriptors = [] if asks_phase else [r"\bphase\s*(?:[1-4](?:[ab]|/[1-4])?|i{1,3}v?(?:/i{1,3})?)\b"]
+    for pattern in [*(_compiled(n).pattern for n in skip), *descriptors]:
+        # trial/drug names resolve the trial, "the phase 3 trial" describes it: neither is a concept
+        working = re.sub(pattern, lambda m: " " * len(m.group(0)), working, flags=re.I)
+    found: list[tuple[int, Concept]] = []
     vocab = vocabulary()
-    spans = []
     for canonical, forms in sorted(vocab.items(), key=lambda kv: -max(len(f) for f in kv[1])):
         for form in sorted(forms, key=len, reverse=True):
             m = _compiled(form).search(working)
             if m:
-                concepts.append(Concept(canonical, forms))
-                spans.append(m.span())
+                found.append((m.start(), Concept(canonical, forms)))
                 working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
                 break
     for m in QUANTITY_RE.finditer(working):  # "12 mg/kg" is one concept, not three words
-        concepts.append(Concept(m.group(0), (m.group(0),)))
+        found.append((m.start(), Concept(m.group(0), (m.group(0),))))
         working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
-    for tok in TOKEN_RE.findall(normalize(working)):
+    lowered = normalize(working)
+    for m in TOKEN_RE.finditer(lowered):
+        tok = m.group(0)
         if tok in STOP or (len(tok) < 2 and not tok.isdigit()):
             continue
-        concepts.append(Concept(tok, (tok,)))
+        found.append((m.start(), Concept(tok, (tok,))))
+    found.sort(key=lambda pc: pc[0])
+    wh = re.match(r"\s*(what|which|how)\b", text, re.I)
     seen, unique = set(), []
-    for c in concepts:
-        if c.name not in seen:
-            seen.add(c.name)
-            unique.append(c)
+    for i, (pos, c) in enumerate(found):
+        if c.name in seen:
+            continue
+        seen.add(c.name)
+        is_target = bool(wh) and i == 0 and len(text[wh.end() : pos].split()) <= 2
+        unique.append(Concept(c.name, c.forms, target=is_target))
     return [_weighted(c, df, n_chunks) for c in unique]
 
 
@@ -191,7 +211,7 @@ def _weighted(c: Concept, df: dict[str, int], n: int) -> Concept:
         return math.log((n + 1) / (freq + 0.5))
 
     weight = max(idf(f) for f in c.forms)
-    return Concept(c.name, c.forms, weight=min(max(weight, 0.5), 8.0))
+    return Concept(c.name, c.forms, weight=min(max(weight, 0.5), 8.0), target=c.target)
 
 
 def unit_terms(text: str) -> set[str]:
@@ -234,7 +254,8 @@ def plan_query(
     if FOLLOWUP_RE.match(question) and previous_user:
         prev = extract_concepts(previous_user[-1], catalog.resolve(previous_user[-1])[1], df, n_chunks)
         have = {c.name for c in plan.concepts}
-        plan.concepts += [c for c in prev if c.name not in have]
+        # carried-over concepts count, but less than the ones asked now
+        plan.concepts += [Concept(c.name, c.forms, weight=0.35 * c.weight) for c in prev if c.name not in have]
     age = AGE_RE.search(question)
     if age:
         plan.age = int(age.group(1) or age.group(2))
@@ -246,6 +267,10 @@ def plan_query(
         plan.list_kind = "exclusion" if "exclu" in q else ("inclusion" if "inclu" in q else None)
     if MONEY_Q_RE.search(question):
         plan.answer_type = "money"
+    elif NUMERIC_Q_RE.search(question) or any(c.name in NUMERIC_CONCEPTS for c in plan.concepts[:1]):
+        plan.answer_type = "number"  # the answer must state a number the question did not
+    if any(c.name == "contact" for c in plan.concepts):
+        plan.intent = "contact" if plan.intent == "fact" else plan.intent
     expansions = [f for c in plan.concepts for f in c.forms]
     plan.search_text = " ".join([question, *expansions])
     return plan
