@@ -14,7 +14,7 @@ from .settings import ROOT
 from .types import Citation
 
 PROMPTS = ROOT / "prompts"
-NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the digits in HER2, B7-H3
 MARKER_RE = re.compile(r"\[\d+\]")
 
 

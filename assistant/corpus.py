@@ -41,7 +41,9 @@ def _read_text(path: Path) -> str:
 def _candidates(paths: Iterable[Path]) -> Iterable[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST)
+            yield from sorted(
+                p for p in path.rglob("*") if (p.is_file() or p.is_symlink()) and not p.name.startswith(".") and p.name != MANIFEST
+            )
         else:
             yield path
 

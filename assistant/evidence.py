@@ -143,6 +143,10 @@ def select_facts(plan: QueryPlan, scored: list[Evidence], index, min_coverage: f
         text = " ".join(index.quote(e).split())
         if text in seen_text or any(c.doc_id == e.doc_id and c.start <= e.start and e.end <= c.end for c in chosen):
             continue
+        numbers = set(NUMBER_RE.findall(text))
+        shown = {n for c in chosen if c.doc_id == e.doc_id for n in NUMBER_RE.findall(index.quote(c))}
+        if chosen and numbers and numbers <= shown:
+            continue  # restates figures already quoted from the same document
         seen_text.add(text)
         chosen.append(e)
     return chosen
@@ -217,7 +221,7 @@ def criteria_sections(plan: QueryPlan, index) -> tuple[list[Evidence], list[str]
 def contact(doc_ids: list[str] | None, index) -> Evidence | None:
     """The trial's contact block: a unit with an email or phone number, with its name line(s) before
     and the short phone/email lines after it (one contiguous, verbatim span)."""
-    reach = re.compile(r"@|\bphone\b|\btel\b|\+\d[\d ()#-]{6,}\d", re.I)
+    reach = re.compile(r"@|\bphone\b|\bemail\b|\btel\b|\+\d[\d ()#-]{6,}\d", re.I)
     for doc_id in doc_ids or []:
         source = index.sources[doc_id].text
         units = [(c, u) for c in index.doc_chunks.get(doc_id, []) for u in c.units]

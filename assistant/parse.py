@@ -257,6 +257,8 @@ def parse(text: str) -> list[Unit]:
             if nxt is not None and _is_value(nxt.text) and not t.endswith(":") or (
                 nxt is not None and t.endswith(":") and not CRITERIA_RE.search(t) and _is_value(nxt.text)
             ):
+                if units and units[-1].kind == "criterion" and len(sections.path) > 1:
+                    sections.path = sections.path[:1]  # a field after a criteria list ends that list
                 start = nxt.body_start if chrome_between else ln.body_start
                 units.append(Unit(start, nxt.body_end, "field", sections.path, t.rstrip(":")))
                 i = j + 1

@@ -49,7 +49,8 @@ STOP = set(
     say says said according there's what's whats it's i'm im i've does anyone someone someone's mine proportion share
     percentage percent often frequency many long must call take part want well work works worked treatment because
     level levels threshold thresholds cutoff schedule amount details detail information info kind type types exactly
-    specifically need needs needed registry page record listing website""".split()
+    specifically need needs needed registry page record listing website shown show showed seen see observed
+    achieved yield yielded demonstrated produce produced""".split()
 )
 
 
@@ -101,7 +102,7 @@ def form_pattern(form: str) -> re.Pattern:
     body = re.escape(form.translate(DASHES))
     body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
     flags = 0 if _is_acronym(form) else re.I
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", flags)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es)?(?![A-Za-z0-9])", flags)
 
 
 @lru_cache(maxsize=4096)
@@ -193,13 +194,14 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_chunks: i
             continue
         found.append((m.start(), Concept(tok, (tok,))))
     found.sort(key=lambda pc: pc[0])
-    wh = re.match(r"\s*(what|which|how)\b", text, re.I)
+    wh = re.match(r"\s*(what|which)\b(?:'s)?", text, re.I)
+    glue = {"is", "was", "are", "were", "the", "a", "an", "does", "do", "did"}
     seen, unique = set(), []
     for i, (pos, c) in enumerate(found):
         if c.name in seen:
             continue
         seen.add(c.name)
-        is_target = bool(wh) and i == 0 and len(text[wh.end() : pos].split()) <= 2
+        is_target = bool(wh) and i == 0 and all(w.lower() in glue for w in text[wh.end() : pos].split())
         unique.append(Concept(c.name, c.forms, target=is_target))
     return [_weighted(c, df, n_chunks) for c in unique]
 

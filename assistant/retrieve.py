@@ -46,14 +46,16 @@ class HybridRetriever:
                 mode=FUSION_MODES.RECIPROCAL_RANK,
                 num_queries=1,
                 use_async=False,
-                similarity_top_k=s.fused_top_k,
+                similarity_top_k=2 * s.fused_top_k,
             )
             bundle = QueryBundle(query_str=sparse_text, custom_embedding_strs=[dense_text])
             results = fusion.retrieve(bundle)
         allowed = set(doc_ids) if doc_ids else None
-        hits = []
-        for r in results:
-            if allowed is not None and r.node.metadata.get("doc_id") not in allowed:
-                continue  # BM25 returns masked rows with score 0 when few rows match
-            hits.append(Hit(r.node.node_id, float(r.score or 0.0), len(hits)))
-        return hits
+        # BM25 returns masked rows with score 0 when few rows match: drop them
+        results = [r for r in results if allowed is None or r.node.metadata.get("doc_id") in allowed]
+        keep = results[: s.fused_top_k]
+        if allowed and len(allowed) > 1:  # each named document gets its best chunks in
+            for doc_id in allowed:
+                own = [r for r in results if r.node.metadata.get("doc_id") == doc_id][: s.per_doc_min]
+                keep += [r for r in own if r not in keep]
+        return [Hit(r.node.node_id, float(r.score or 0.0), rank) for rank, r in enumerate(keep)]

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     dense_top_k: int = Field(12, description="Chunks taken from the dense retriever.")
     sparse_top_k: int = Field(12, description="Chunks taken from BM25.")
     fused_top_k: int = Field(8, description="Chunks kept after reciprocal-rank fusion.")
+    per_doc_min: int = Field(2, description="When a question names several documents, chunks kept from each.")
     max_citations: int = Field(3, description="Citations in a non-list answer.")
     max_list_items: int = Field(40, description="Criteria listed in a list answer.")
     min_coverage: float = Field(

@@ -70,7 +70,7 @@ def to_llama_document(doc: SourceDoc):
 
 
 def _wipe(index_dir: Path) -> None:
-    for name in (META, DOCSTORE, DF, "chroma", "bm25"):
+    for name in (META, DOCSTORE, DF, "bm25"):
         target = index_dir / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -108,11 +108,8 @@ def ingest(
         check_fingerprint(settings, index_dir)  # raises with the rebuild hint
 
     client = chroma_client(settings, index_dir)
-    if rebuild and settings.chroma_host:
-        try:
-            client.delete_collection(settings.collection)
-        except Exception:  # noqa: BLE001 - absent collection
-            pass
+    if rebuild and settings.collection in [c.name for c in client.list_collections()]:
+        client.delete_collection(settings.collection)
     collection = client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
     docstore_path = index_dir / DOCSTORE
     docstore = SimpleDocumentStore.from_persist_path(str(docstore_path)) if docstore_path.is_file() else SimpleDocumentStore()
