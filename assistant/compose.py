@@ -40,13 +40,14 @@ def render(template: str, **context) -> str:
 
 def glossary_for(quotes: list[str]) -> list[str]:
     """Plain-language notes for terms that appear in the quotes shown to a patient."""
-    notes, seen = [], set()
     joined = "\n".join(quotes)
-    for term, note in glossary().items():
-        flags = 0 if term.isupper() else re.I
-        if re.search(rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])", joined, flags) and note not in seen:
-            notes.append(note)
-            seen.add(note)
+    notes = []
+    for entry in glossary():
+        for term in entry["terms"]:
+            flags = 0 if term.isupper() else re.I
+            if re.search(rf"(?<![A-Za-z-]){re.escape(term)}(?![A-Za-z])", joined, flags):
+                notes.append(entry["note"])
+                break
     return notes
 
 

@@ -27,8 +27,10 @@ AGE_MAX = [
     re.compile(r"(?:≤|<=|up to|no older than)\s*(\d{1,3})\s*(?:years|yrs)", re.I),
 ]
 CONTACT_RE = re.compile(r"contact", re.I)
+FIRST_PERSON_RE = re.compile(r"\b(I'm|I'll|I am|I will|I've|my patients)\b")
 LONG_QUOTE_WORDS = 60
 TARGET_MISSING = 0.7
+SHORT_QUOTE_WORDS = 6
 
 
 @dataclass
@@ -121,6 +123,7 @@ def score_hits(plan: QueryPlan, hits, index) -> list[Evidence]:
             bonus += 0.1 if any(p.search(text) for p in entity_patterns) else 0.0
             bonus += 0.02 * min(max(_mentions(plan, text) - len(plan.concepts), 0), 3)
             bonus -= 0.05 if unit.kind == "site" else 0.0
+            bonus -= 0.15 if FIRST_PERSON_RE.search(text) else 0.0  # commentary, not trial evidence
             out.append(Evidence(chunk.doc_id, start, end, chunk.section_text, unit.kind, cov, cov + bonus))
     out.sort(key=lambda e: -e.score)
     return out
@@ -148,8 +151,23 @@ def select_facts(plan: QueryPlan, scored: list[Evidence], index, min_coverage: f
         if chosen and numbers and numbers <= shown:
             continue  # restates figures already quoted from the same document
         seen_text.add(text)
-        chosen.append(e)
+        chosen.append(_with_next_if_short(e, index))
     return chosen
+
+
+def _with_next_if_short(e: Evidence, index) -> Evidence:
+    """A very short unit ("Group C Active Comparator group") is quoted with the unit after it,
+    when that follows in the same section, so the quote carries its value."""
+    source = index.sources[e.doc_id].text
+    if len(source[e.start : e.end].split()) >= SHORT_QUOTE_WORDS:
+        return e
+    units = [u for c in index.doc_chunks.get(e.doc_id, []) if c.section_text == e.section for u in c.units]
+    following = [u for u in units if u.start >= e.end]
+    if following:
+        nxt = min(following, key=lambda u: u.start)
+        if source[e.end : nxt.start].count("\n") <= 2 and len(source[e.start : nxt.end].split()) <= 30:
+            return Evidence(e.doc_id, e.start, nxt.end, e.section, e.kind, e.coverage, e.score)
+    return e
 
 
 def age_limits(doc_ids: list[str] | None, index) -> tuple[list[Evidence], int | None, int | None]:
@@ -223,6 +241,8 @@ def contact(doc_ids: list[str] | None, index) -> Evidence | None:
     and the short phone/email lines after it (one contiguous, verbatim span)."""
     reach = re.compile(r"@|\bphone\b|\bemail\b|\btel\b|\+\d[\d ()#-]{6,}\d", re.I)
     for doc_id in doc_ids or []:
+        if index.sources[doc_id].meta.get("kind") == "news report":
+            continue  # a news site's own contact is not the trial's
         source = index.sources[doc_id].text
         units = [(c, u) for c in index.doc_chunks.get(doc_id, []) for u in c.units]
         hits = [i for i, (_, u) in enumerate(units) if reach.search(source[u.start : u.end]) and "No email / No phone" not in source[u.start : u.end]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,21 +37,45 @@ class ChunkRec:
     units: list[Unit]
 
 
+class _Loader(threading.Thread):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(daemon=True)
+        self.settings, self.model, self.error = settings, None, None
+
+    def run(self) -> None:
+        from .embedding import load_embed_model
+
+        try:
+            self.model = load_embed_model(self.settings.embed_model, self.settings.embed_batch_size)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            self.error = exc
+
+    def result(self):
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.model
+
+
 class Assistant:
     """Answers questions from an index built by ``assistant ingest``. Open once, ask many times."""
 
     def __init__(self, settings: Settings, index_dir: Path) -> None:
+        self.settings = settings
+        self.index_dir = Path(index_dir)
+        self.meta = check_fingerprint(settings, self.index_dir)
+        # The embedding model's imports (torch, transformers) are the slowest part of start-up:
+        # load it on a thread while this one reads the index files.
+        loader = _Loader(settings)
+        loader.start()
+
         from llama_index.core import VectorStoreIndex
         from llama_index.core.storage.docstore import SimpleDocumentStore
         from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from .embedding import load_embed_model
         from .retrieve import HybridRetriever
 
-        self.settings = settings
-        self.index_dir = Path(index_dir)
-        self.meta = check_fingerprint(settings, self.index_dir)
         docstore = SimpleDocumentStore.from_persist_path(str(self.index_dir / DOCSTORE))
         self.sources = {
             doc_id: SourceRec(doc_id, d.text, d.metadata.get("title", doc_id), d.metadata.get("path", ""), d.metadata)
@@ -72,7 +97,7 @@ class Assistant:
         freqs = json.loads((self.index_dir / DF).read_text())
         self.df, self.n_chunks = freqs["df"], freqs["n"]
         self.catalog = Catalog({d: s.meta for d, s in self.sources.items()})
-        embed = load_embed_model(settings.embed_model, settings.embed_batch_size)
+        embed = loader.result()
         collection = chroma_client(settings, self.index_dir).get_collection(settings.collection)
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
         self.retriever = HybridRetriever(vector_index, bm25, row_doc_ids, settings)

@@ -10,6 +10,7 @@ from importlib import resources
 
 import yaml
 
+UNSEEN_WEIGHT = 2.5
 DASHES = str.maketrans({"‑": "-", "–": "-", "—": "-", "−": "-", "’": "'", "\u00a0": " "})
 NCT_RE = re.compile(r"\bNCT\d{8}\b", re.I)
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.][0-9]+)?%?")
@@ -18,7 +19,12 @@ AGE_RE = re.compile(
     r"|\b(?:i am|i'm|im|aged?|he is|she is|he's|she's|patient is)\s+(\d{1,3})\b",
     re.I,
 )
-AGE_TOPIC_RE = re.compile(r"\bage\b|\bages\b|\bhow old\b|\bolder\b|\byounger\b|\bage limit", re.I)
+AGE_TOPIC_RE = re.compile(
+    r"\b(age limits?|minimum age|maximum age|upper age|lower age|age range|age requirements?|how old|old enough|too old|"
+    r"too young|older|younger)\b|\bages?\b.*\b(join|eligib\w*|enrol\w*|qualif\w*|allowed|accept\w*|criteri\w*|limit)",
+    re.I,
+)
+DESCRIPTIVE_AGE_RE = re.compile(r"\b(median|mean|average)\s+age\b", re.I)
 LIST_RE = re.compile(
     r"\b(list|what are|which are|show|give|tell me|summari[sz]e)\b.*\b(criteria|exclusions|inclusions)\b"
     r"|\b(inclusion|exclusion|eligibility) criteria\b\??$",
@@ -50,7 +56,7 @@ STOP = set(
     percentage percent often frequency many long must call take part want well work works worked treatment because
     level levels threshold thresholds cutoff schedule amount details detail information info kind type types exactly
     specifically need needs needed registry page record listing website shown show showed seen see observed
-    achieved yield yielded demonstrated produce produced""".split()
+    achieved yield yielded demonstrated produce produced expected expect assessed assess measured parameters""".split()
 )
 
 
@@ -207,12 +213,15 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_chunks: i
 
 
 def _weighted(c: Concept, df: dict[str, int], n: int) -> Concept:
-    def idf(term: str) -> float:
+    def freq(term: str) -> int:
         toks = [stem(t) for t in TOKEN_RE.findall(normalize(term))] or [term]
-        freq = min(df.get(t, 0) for t in toks)
-        return math.log((n + 1) / (freq + 0.5))
+        return min(df.get(t, 0) for t in toks)
 
-    weight = max(idf(f) for f in c.forms)
+    seen = [f for f in (freq(form) for form in c.forms) if f > 0]
+    if not seen:
+        # a word the corpus never uses: weigh it moderately, not as the rarest word of all
+        return Concept(c.name, c.forms, weight=UNSEEN_WEIGHT, target=c.target)
+    weight = math.log((n + 1) / (max(seen) + 0.5))  # as rare as its most common wording
     return Concept(c.name, c.forms, weight=min(max(weight, 0.5), 8.0), target=c.target)
 
 
@@ -261,7 +270,7 @@ def plan_query(
     age = AGE_RE.search(question)
     if age:
         plan.age = int(age.group(1) or age.group(2))
-    if plan.age is not None or AGE_TOPIC_RE.search(question):
+    if (plan.age is not None or AGE_TOPIC_RE.search(question)) and not DESCRIPTIVE_AGE_RE.search(question):
         plan.intent = "age"
     elif LIST_RE.search(question):
         plan.intent = "list"

@@ -16,7 +16,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Bump when parse/chunk logic changes in a way that changes chunks.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "5"
 
 ROOT = Path(__file__).resolve().parent.parent
 

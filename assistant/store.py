@@ -22,6 +22,7 @@ from .types import IngestReport, SourceDoc
 META = "index_meta.json"
 DOCSTORE = "docstore.json"
 DF = "term_frequencies.json"
+INGEST_BATCH_DOCS = 100
 
 
 def read_meta(index_dir: Path) -> dict | None:
@@ -117,37 +118,48 @@ def ingest(
     lldocs = [to_llama_document(d) for d in docs]
     before_hashes = {doc_id: h for h, doc_id in docstore.get_all_document_hashes().items()}
     report = IngestReport(documents=len(lldocs))
-    incoming = {d.id_ for d in lldocs}
+    to_run = []
     for d in lldocs:
         old = before_hashes.get(d.id_)
-        if old is None:
-            report.docs_added += 1
-        elif old != d.hash:
-            report.docs_changed += 1
-        else:
+        if old == d.hash:
             report.docs_unchanged += 1
-    if delete_missing:
-        report.docs_removed = len(set(before_hashes) - incoming)
+            continue
+        report.docs_added += old is None
+        report.docs_changed += old is not None
+        to_run.append(d)
+    removed = sorted(set(before_hashes) - {d.id_ for d in lldocs}) if delete_missing else []
+    report.docs_removed = len(removed)
 
     count_before = collection.count()
-    pipeline = IngestionPipeline(
-        transformations=[
-            StructuredChunker(model_name=settings.embed_model, budget=settings.chunk_tokens, window=settings.max_embed_tokens),
-            load_embed_model(settings.embed_model, settings.embed_batch_size),
-        ],
-        vector_store=ChromaVectorStore(chroma_collection=collection),
-        docstore=docstore,
-        docstore_strategy=DocstoreStrategy.UPSERTS_AND_DELETE if delete_missing else DocstoreStrategy.UPSERTS,
-        disable_cache=True,
-    )
-    added = pipeline.run(documents=lldocs, show_progress=show_progress)
+    vector_store = ChromaVectorStore(chroma_collection=collection)
+    for doc_id in removed:
+        docstore.delete_document(doc_id, raise_error=False)
+        vector_store.delete(doc_id)
+    if to_run:
+        pipeline = IngestionPipeline(
+            transformations=[
+                StructuredChunker(model_name=settings.embed_model, budget=settings.chunk_tokens, window=settings.max_embed_tokens),
+                load_embed_model(settings.embed_model, settings.embed_batch_size),
+            ],
+            vector_store=vector_store,
+            docstore=docstore,
+            docstore_strategy=DocstoreStrategy.UPSERTS,  # changed documents replace their old chunks
+            disable_cache=True,
+        )
+        from tqdm.auto import tqdm
+
+        with tqdm(total=len(to_run), unit="doc", desc="Ingesting", disable=not show_progress) as bar:
+            for i in range(0, len(to_run), INGEST_BATCH_DOCS):  # batches bound memory and Chroma's batch size
+                batch = to_run[i : i + INGEST_BATCH_DOCS]
+                report.chunks_added += len(pipeline.run(documents=batch))
+                bar.update(len(batch))
     count_after = collection.count()
-    report.chunks_added = len(added)
-    report.chunks_removed = count_before + len(added) - count_after
-    report.chunks_unchanged = count_after - len(added)
+    report.chunks_removed = count_before + report.chunks_added - count_after
+    report.chunks_unchanged = count_after - report.chunks_added
 
     docstore.persist(str(docstore_path))
-    build_bm25(collection, index_dir)
+    if to_run or removed or not (index_dir / "bm25").is_dir():
+        build_bm25(collection, index_dir)
     (index_dir / META).write_text(
         json.dumps(
             {
