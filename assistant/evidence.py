@@ -130,19 +130,23 @@ def score_hits(plan: QueryPlan, hits, index) -> list[Evidence]:
 
 
 def select_facts(plan: QueryPlan, scored: list[Evidence], index, min_coverage: float, limit: int) -> list[Evidence]:
-    """The units that answer the question, or [] to abstain."""
-    if not scored or scored[0].coverage < min_coverage:
+    """The units that answer the question (best first), or [] to abstain.
+
+    Only units covering ``min_coverage`` of the question, and at least 80% of the best coverage,
+    qualify; among those the score (coverage plus bonuses) orders them.
+    """
+    eligible = [e for e in scored if e.coverage >= min_coverage]
+    if not eligible:
         return []
-    if plan.answer_type == "money" and not any(MONEY_RE.search(index.quote(e)) for e in scored[:limit]):
+    top = max(e.coverage for e in eligible)
+    eligible = [e for e in eligible if e.coverage >= 0.8 * top]
+    if plan.answer_type == "money" and not any(MONEY_RE.search(index.quote(e)) for e in eligible[:limit]):
         return []
-    best = scored[0]
     chosen: list[Evidence] = []
     seen_text: set[str] = set()
-    for e in scored:
+    for e in eligible:
         if len(chosen) >= limit:
             break
-        if e.coverage < max(min_coverage, 0.8 * best.coverage):
-            continue
         text = " ".join(index.quote(e).split())
         if text in seen_text or any(c.doc_id == e.doc_id and c.start <= e.start and e.end <= c.end for c in chosen):
             continue

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import compose
+from .embedding import load_embed_model
 from .errors import AssistantError
 from .evidence import Evidence, age_limits, contact, criteria_sections, score_hits, select_facts
 from .query import Catalog, plan_query
@@ -37,26 +38,6 @@ class ChunkRec:
     units: list[Unit]
 
 
-class _Loader(threading.Thread):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(daemon=True)
-        self.settings, self.model, self.error = settings, None, None
-
-    def run(self) -> None:
-        from .embedding import load_embed_model
-
-        try:
-            self.model = load_embed_model(self.settings.embed_model, self.settings.embed_batch_size)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            self.error = exc
-
-    def result(self):
-        self.join()
-        if self.error is not None:
-            raise self.error
-        return self.model
-
-
 class Assistant:
     """Answers questions from an index built by ``assistant ingest``. Open once, ask many times."""
 
@@ -66,8 +47,9 @@ class Assistant:
         self.meta = check_fingerprint(settings, self.index_dir)
         # The embedding model's imports (torch, transformers) are the slowest part of start-up:
         # load it on a thread while this one reads the index files.
-        loader = _Loader(settings)
-        loader.start()
+        pool = ThreadPoolExecutor(max_workers=1)
+        embed_future = pool.submit(load_embed_model, settings.embed_model, settings.embed_batch_size)
+        pool.shutdown(wait=False)
 
         from llama_index.core import VectorStoreIndex
         from llama_index.core.storage.docstore import SimpleDocumentStore
@@ -85,10 +67,9 @@ class Assistant:
         self.chunks: dict[str, ChunkRec] = {}
         self.doc_chunks: dict[str, list[ChunkRec]] = {}
         row_doc_ids = []
-        for row in bm25.corpus:
-            meta = row.get("doc_id") and row or json.loads(row.get("_node_content", "{}")).get("metadata", {})
-            units = [Unit(s, e, kind, (), label) for s, e, kind, label in json.loads(meta["units"])]
-            rec = ChunkRec(row["node_id"], meta["doc_id"], meta.get("section", ""), units)
+        for row in bm25.corpus:  # node metadata, flattened by llama-index, one row per chunk
+            units = [Unit(s, e, kind, (), label) for s, e, kind, label in json.loads(row["units"])]
+            rec = ChunkRec(row["node_id"], row["doc_id"], row.get("section", ""), units)
             self.chunks[rec.chunk_id] = rec
             self.doc_chunks.setdefault(rec.doc_id, []).append(rec)
             row_doc_ids.append(rec.doc_id)
@@ -97,7 +78,7 @@ class Assistant:
         freqs = json.loads((self.index_dir / DF).read_text())
         self.df, self.n_chunks = freqs["df"], freqs["n"]
         self.catalog = Catalog({d: s.meta for d, s in self.sources.items()})
-        embed = loader.result()
+        embed = embed_future.result()
         collection = chroma_client(settings, self.index_dir).get_collection(settings.collection)
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
         self.retriever = HybridRetriever(vector_index, bm25, row_doc_ids, settings)
@@ -122,7 +103,6 @@ class Assistant:
         t0 = time.perf_counter()
         answer = self._answer(question if isinstance(question, str) else "", audience, trial, history or [])
         answer.id = id
-        answer.audience = audience
         answer.timing_ms = (time.perf_counter() - t0) * 1000
         return answer
 
@@ -201,8 +181,8 @@ class Assistant:
     def _abstain(self, question: str, audience: str, plan, citer, reason: str) -> Answer:
         found = contact(plan.doc_ids, self) if audience == "patient" and plan.doc_ids else None
         text = compose.render("abstain.j2", audience=audience, reason=reason, contact=citer.cite(found) if found else None)
-        return Answer(question, text, abstained=True, citations=citer.citations, trial_focus=plan.doc_ids or [])
+        return Answer(question, text, abstained=True, citations=citer.citations)
 
     def _finish(self, question: str, text: str, citer, plan) -> Answer:
         compose.check_grounding(text, citer.citations, question)
-        return Answer(question, text, abstained=False, citations=citer.citations, trial_focus=plan.doc_ids or [])
+        return Answer(question, text, abstained=False, citations=citer.citations)

@@ -64,7 +64,6 @@ STOP = set(
 class Concept:
     name: str
     forms: tuple[str, ...]  # normalized phrases; any one matching counts
-    case_sensitive: tuple[str, ...] = ()  # acronyms matched as written
     weight: float = 1.0
     target: bool = False  # what the question asks for ("What *phase* ...", "Which *dose* ...")
 

@@ -70,8 +70,6 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     timing_ms: float = 0.0
     id: str | None = None
-    audience: str = "clinician"
-    trial_focus: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
