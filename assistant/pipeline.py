@@ -120,9 +120,13 @@ class Assistant:
             reason = compose.phrases()["unknown_trial"].format(trial=plan.unknown_trial)
             return self._abstain(question, audience, plan, citer, reason)
 
+        if plan.intent in ("age", "list") and not plan.doc_ids and len(self.sources) > 1:
+            # eligibility differs by trial: ask which one rather than mix trials
+            return Answer(question, compose.phrases()["which_trial"], abstained=True)
+
         if plan.intent == "age":
             found, lo, hi = age_limits(plan.doc_ids, self)
-            if found and plan.doc_ids:
+            if found:
                 verdict = None
                 if plan.age is not None:
                     verdict = "no" if (hi is not None and plan.age > hi) or (lo is not None and plan.age < lo) else "yes"
@@ -133,7 +137,7 @@ class Assistant:
                 )
                 return self._finish(question, text, citer, plan)
 
-        if plan.intent == "list" and plan.doc_ids:
+        if plan.intent == "list":
             items, others = criteria_sections(plan, self)
             if items:
                 items = items[: self.settings.max_list_items]

@@ -37,6 +37,17 @@ def render_markdown(answer) -> str:
     return "\n".join(parts)
 
 
+def message_text(content) -> str:
+    """Gradio gives a message's content as a string or as a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    if isinstance(content, list):
+        return " ".join(message_text(part) for part in content)
+    return ""
+
+
 def trial_choices(assistant) -> list[tuple[str, str]]:
     choices = [(ALL_TRIALS, "")]
     for doc_id, src in sorted(assistant.sources.items(), key=lambda kv: kv[1].title):
@@ -48,7 +59,7 @@ def build_app(assistant):
     import gradio as gr
 
     def respond(message: str, history: list[dict], audience: str, trial: str) -> str:
-        turns = [{"role": h["role"], "content": h["content"]} for h in history if isinstance(h.get("content"), str)]
+        turns = [{"role": h.get("role"), "content": message_text(h.get("content"))} for h in history]
         try:
             answer = assistant.ask(message, audience=audience, trial=trial or None, history=turns)
         except AssistantError as exc:
