@@ -51,19 +51,14 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, description="Longer questions are refused with a clear message.")
     embed_batch_size: int = Field(64, description="Batch size when embedding chunks.")
 
-    def fingerprint(self) -> str:
-        """Hash of the settings that shape the index contents."""
-        shaping = {
+    def shaping(self) -> dict:
+        """The settings that shape the index contents."""
+        return {
             "embed_model": self.embed_model,
             "max_embed_tokens": self.max_embed_tokens,
             "chunk_tokens": self.chunk_tokens,
             "chunker_version": CHUNKER_VERSION,
         }
-        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]
 
-    def shaping(self) -> dict:
-        return {
-            "embed_model": self.embed_model,
-            "chunk_tokens": self.chunk_tokens,
-            "chunker_version": CHUNKER_VERSION,
-        }
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.shaping(), sort_keys=True).encode()).hexdigest()[:16]
