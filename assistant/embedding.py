@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,3 +56,129 @@ class TokenCounter:
 
     def __call__(self, text: str) -> int:
         return self._count(text)
+
+
+# --------------------------------------------------------------------------- fast query encoder
+# Importing sentence-transformers (torch, transformers, scikit-learn, SciPy) takes ~6 s, most of
+# the time to a first answer. At ingest, where the model is loaded anyway, the transformer is
+# exported to ONNX once; at query time onnxruntime + tokenizers embed the question with the same
+# weights and the same pooling (checked against sentence-transformers in tests).
+
+ENCODER_DIR = "query_encoder"
+
+
+def export_query_encoder(name: str, target: Path, batch_size: int = 64) -> bool:
+    """Export the model's transformer to ONNX with its tokenizer and pooling. False if the
+    model is not a plain transformer + mean/CLS pooling (+ normalize) model."""
+    import json
+    import shutil
+
+    import torch
+
+    st = load_embed_model(name, batch_size)._model
+    kinds = [type(m).__name__ for m in st]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k != "Normalize" for k in kinds[2:]):
+        return False
+    pooling = st[1].get_config_dict()
+    # sentence-transformers >= 6 says {"pooling_mode": "mean"}; older versions used one flag per mode
+    mode = pooling.get("pooling_mode") or ("mean" if pooling.get("pooling_mode_mean_tokens") else "cls" if pooling.get("pooling_mode_cls_token") else None)
+    if mode not in ("mean", "cls"):
+        return False
+    tokenizer_json = Path(model_path(name)) / "tokenizer.json"
+    if not tokenizer_json.is_file():
+        return False
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, model) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    sample = st.tokenizer(["a short example", "a slightly longer example sentence"], padding=True, return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes; equivalence with sentence-transformers is tested
+        torch.onnx.export(
+            LastHidden(st[0].auto_model).eval(),
+            tuple(sample[n] for n in names),
+            str(tmp / "model.onnx"),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    shutil.copy(tokenizer_json, tmp / "tokenizer.json")
+    config = {"pooling": mode, "normalize": "Normalize" in kinds, "max_length": st.max_seq_length, "model": name}
+    (tmp / "config.json").write_text(json.dumps(config, indent=2))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return True
+
+
+def load_query_encoder(folder: Path):
+    """The exported encoder as a llama-index embedding model."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class OnnxQueryEmbedding(BaseEmbedding):
+        """Query-side embeddings from the ONNX export of the index's own model."""
+
+        _session: object = PrivateAttr()
+        _tokenizer: object = PrivateAttr()
+        _config: dict = PrivateAttr()
+
+        def __init__(self, folder: Path, **kwargs) -> None:
+            import json
+
+            import onnxruntime
+            from tokenizers import Tokenizer
+
+            super().__init__(model_name=f"onnx:{folder}", **kwargs)
+            self._config = json.loads((folder / "config.json").read_text())
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
+            tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tok.enable_truncation(self._config["max_length"])
+            tok.enable_padding()
+            self._tokenizer = tok
+
+        def _embed(self, texts: list[str]) -> list[list[float]]:
+            import numpy as np
+
+            enc = self._tokenizer.encode_batch(texts)
+            feeds = {
+                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
+            }
+            hidden = self._session.run(None, feeds)[0]
+            if self._config["pooling"] == "cls":
+                vectors = hidden[:, 0]
+            else:
+                mask = feeds["attention_mask"][..., None].astype(hidden.dtype)
+                vectors = (hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None)
+            if self._config["normalize"]:
+                vectors = vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+            return vectors.tolist()
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embed([query])[0]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embed([text])[0]
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embed(texts)
+
+    return OnnxQueryEmbedding(Path(folder))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import compose
-from .embedding import load_embed_model
+from .embedding import ENCODER_DIR, load_embed_model, load_query_encoder
 from .errors import AssistantError
 from .evidence import Evidence, age_limits, contact, criteria_sections, score_hits, select_facts
 from .query import Catalog, plan_query
@@ -45,11 +44,11 @@ class Assistant:
         self.settings = settings
         self.index_dir = Path(index_dir)
         self.meta = check_fingerprint(settings, self.index_dir)
-        # The embedding model's imports (torch, transformers) are the slowest part of start-up:
-        # load it on a thread while this one reads the index files.
-        pool = ThreadPoolExecutor(max_workers=1)
-        embed_future = pool.submit(load_embed_model, settings.embed_model, settings.embed_batch_size)
-        pool.shutdown(wait=False)
+        encoder = self.index_dir / ENCODER_DIR
+        if settings.onnx_query_encoder and (encoder / "config.json").is_file():
+            embed = load_query_encoder(encoder)
+        else:
+            embed = load_embed_model(settings.embed_model, settings.embed_batch_size)
 
         from llama_index.core import VectorStoreIndex
         from llama_index.core.storage.docstore import SimpleDocumentStore
@@ -78,7 +77,6 @@ class Assistant:
         freqs = json.loads((self.index_dir / DF).read_text())
         self.df, self.n_chunks = freqs["df"], freqs["n"]
         self.catalog = Catalog({d: s.meta for d, s in self.sources.items()})
-        embed = embed_future.result()
         collection = chroma_client(settings, self.index_dir).get_collection(settings.collection)
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
         self.retriever = HybridRetriever(vector_index, bm25, row_doc_ids, settings)

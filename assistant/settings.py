@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(2000, description="Longer questions are refused with a clear message.")
     embed_batch_size: int = Field(64, description="Batch size when embedding chunks.")
+    onnx_query_encoder: bool = Field(
+        True, description="Export the model to ONNX at ingest and embed questions with onnxruntime (fast start-up)."
+    )
 
     def shaping(self) -> dict:
         """The settings that shape the index contents."""

@@ -6,6 +6,7 @@ Layout of the index folder::
     docstore.json     llama-index docstore: source texts and their hashes (drives upserts)
     chroma/           Chroma persistent client (dense vectors + chunk metadata)
     bm25/             llama-index BM25Retriever (bm25s) over the same chunks
+    query_encoder/    ONNX export of the embedding model, for fast start-up at query time
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import warnings
 from pathlib import Path
 
+from .embedding import ENCODER_DIR, export_query_encoder
 from .errors import IndexMissingError, IndexStaleError
 from .settings import Settings
 from .types import IngestReport, SourceDoc
@@ -71,7 +74,7 @@ def to_llama_document(doc: SourceDoc):
 
 
 def _wipe(index_dir: Path) -> None:
-    for name in (META, DOCSTORE, DF, "bm25"):
+    for name in (META, DOCSTORE, DF, "bm25", ENCODER_DIR):
         target = index_dir / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -160,6 +163,11 @@ def ingest(
     docstore.persist(str(docstore_path))
     if to_run or removed or not (index_dir / "bm25").is_dir():
         build_bm25(collection, index_dir)
+    if settings.onnx_query_encoder and not (index_dir / ENCODER_DIR / "config.json").is_file():
+        try:
+            export_query_encoder(settings.embed_model, index_dir / ENCODER_DIR, settings.embed_batch_size)
+        except Exception as exc:  # noqa: BLE001 - questions then use sentence-transformers: slower start, same vectors
+            warnings.warn(f"ONNX export of {settings.embed_model} failed ({exc}); questions will use sentence-transformers.")
     (index_dir / META).write_text(
         json.dumps(
             {

@@ -37,3 +37,21 @@ def test_chunks_do_not_carry_repeated_boilerplate():
     assert site_nodes
     # a site's quote spans its "No email / No phone" line, but that line never stands alone as a unit
     assert all(line != "No email / No phone" for n in nodes for line in n.text.split("\n") if n not in site_nodes)
+
+
+def test_onnx_query_encoder_matches_sentence_transformers(corpus_index, assistant):
+    import numpy as np
+
+    from assistant.embedding import ENCODER_DIR, load_embed_model, load_query_encoder
+
+    settings = Settings()
+    onnx = load_query_encoder(corpus_index / ENCODER_DIR)
+    st = load_embed_model(settings.embed_model, settings.embed_batch_size)
+    questions = ["What is the LVEF requirement in NCT07377643?", "Can a 76-year-old join the IBI363 study?", "ORR " * 400]
+    for q in questions:
+        a, b = np.array(onnx.get_query_embedding(q)), np.array(st.get_query_embedding(q))
+        assert float(a @ b) > 0.9999
+    texts = ["short", "a much longer sentence about the confirmed objective response rate in ES-SCLC"]
+    for a, b in zip(onnx.get_text_embedding_batch(texts), st.get_text_embedding_batch(texts)):  # padded batch
+        assert float(np.array(a) @ np.array(b)) > 0.9999
+    assert assistant.retriever.vector_index._embed_model.model_name.startswith("onnx:")
