@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .compose import NUMBER_RE
 from .parse import sentence_spans
 from .query import QueryPlan, _compiled, concept_matches, unit_terms
 from .types import Unit
 
+PERCENT_RE = re.compile(r"\d+(?:\.\d+)?%")
 MONEY_RE = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(usd|dollars|euros?)\b", re.I)
 AGE_RANGE = re.compile(r"\bages?\b[^.\d]{0,20}(\d{1,3})\s*(?:to|-|–)\s*(\d{1,3})\s*years", re.I)
 AGE_MIN = [
@@ -79,9 +81,6 @@ def _best_sentence(plan: QueryPlan, source: str, unit: Unit, context: str) -> tu
         return unit.start, unit.end
     best = max(spans, key=lambda s: coverage(plan, source[s[0] : s[1]], context))
     return best
-
-
-NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def states_new_number(text: str, question: str) -> bool:
@@ -157,6 +156,12 @@ def select_facts(plan: QueryPlan, scored: list[Evidence], index, min_coverage: f
         seen_text.add(text)
         chosen.append(_with_next_if_short(e, index))
     return chosen
+
+
+def figures_disagree(chosen: list[Evidence]) -> bool:
+    """True when quotes from different documents state different percentages."""
+    percents = {frozenset(PERCENT_RE.findall(e.quote)) for e in chosen if PERCENT_RE.search(e.quote)}
+    return len({e.doc_id for e in chosen}) > 1 and len(percents) > 1
 
 
 def _with_next_if_short(e: Evidence, index) -> Evidence:

