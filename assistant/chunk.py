@@ -1,134 +1,117 @@
-"""Chunk stage: group a document's units into chunks that fit the embedding window.
+"""Chunk stage: each quotable unit becomes a retrieval node (llama-index ``TextNode``) sized for the model.
 
-Chunks never cross a section. A unit too long for the window on its own (a very long criterion)
-is split into sentence pieces that keep the criterion's label. Noise lines are not in chunk text;
-every unit keeps its span into the verbatim source.
+Evidence is selected at the level of units (a sentence, a criterion, a result row), so units are what gets
+retrieved: each node's text is the unit with the context it cannot be read without — the document's short
+title, its section path, and the lines it depends on (a result row's outcome measure and group). A unit too long
+for the embedding window is split into sentence pieces (or word runs), each its own node pointing at the same
+unit. Headings are quotable but are not retrieved on their own (their words are in every node's section path).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator
 
-from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode, TransformComponent
-from pydantic import PrivateAttr
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-from .embedding import TokenCounter
-from .parse import parse, sentence_spans
-from .types import Chunk, Unit
+from .adapters.layout import section_type, sentence_spans
+from .types import ParsedDoc, Unit
 
 SECTION_SEP = " › "
-EMBED_KEYS = ("title", "section")
+TITLE_WORDS = 12  # words of the document title put in front of each node
 
 
-def _split_long(text: str, unit: Unit, count, budget: int) -> list[Unit]:
-    """Split an over-long unit into pieces that fit ``budget``: whole sentences where possible,
-    word runs for a single sentence that is itself too long."""
+def node_id(doc_id: str, unit_index: int, piece: int = 0) -> str:
+    return f"{doc_id}#{unit_index:05d}" + (f".{piece}" if piece else "")
+
+
+def short_title(doc: ParsedDoc) -> str:
+    words = doc.title.split()
+    return " ".join(words[:TITLE_WORDS])
+
+
+def context_text(doc: ParsedDoc, unit: Unit) -> str:
+    """The lines a unit is read with (outcome measure, group title…), joined."""
+    parts = [" ".join(doc.text[s:e].split()) for s, e in unit.context]
+    for key in ("measure", "group", "group_title", "unit", "time_frame"):
+        value = unit.attrs.get(key)
+        if value and not any(value in p for p in parts):
+            parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
+
+
+def unit_header(doc: ParsedDoc, unit: Unit) -> str:
+    head = f"{short_title(doc)} | {SECTION_SEP.join(unit.section)}"
+    ctx = context_text(doc, unit)
+    return f"{head} | {ctx}" if ctx else head
+
+
+def _pieces(text: str, unit: Unit, count: Callable[[str], int], budget: int) -> list[tuple[int, int]]:
+    """Spans of a unit that each fit ``budget`` word pieces: whole sentences, or word runs (linear time)."""
     spans: list[tuple[int, int]] = []
     for a, b in sentence_spans(text, unit.start, unit.end):
         if count(text[a:b]) <= budget:
             spans.append((a, b))
             continue
-        words = [m.span() for m in re.finditer(r"\S+", text[a:b])]
-        run_start = None
-        for ws, we in words:
-            ws, we = a + ws, a + we
+        run_start, run_tokens = None, 0
+        prev_end = a
+        for m in re.finditer(r"\S+", text[a:b]):
+            ws, we = a + m.start(), a + m.end()
+            size = count(m.group(0))
             if run_start is None:
-                run_start = ws
-            elif count(text[run_start:we]) > budget:
+                run_start, run_tokens = ws, size
+            elif run_tokens + size > budget:
                 spans.append((run_start, prev_end))
-                run_start = ws
+                run_start, run_tokens = ws, size
+            else:
+                run_tokens += size
             prev_end = we
         if run_start is not None:
             spans.append((run_start, prev_end))
     merged: list[tuple[int, int]] = []
-    for a, b in spans:  # merge neighbours back while they fit
+    for a, b in spans:
         if merged and count(text[merged[-1][0] : b]) <= budget:
             merged[-1] = (merged[-1][0], b)
         else:
             merged.append((a, b))
-    return [Unit(a, b, unit.kind, unit.section, unit.label) for a, b in merged]
+    return merged or [(unit.start, unit.end)]
 
 
-def chunk_units(
-    doc_id: str, text: str, units: Sequence[Unit], count, header_tokens: int, budget: int, window: int
-) -> list[Chunk]:
-    """Pack consecutive same-section units into chunks of about ``budget`` word pieces (header included).
-
-    A unit is split only if it cannot fit the model ``window`` on its own.
-    """
-    room = budget - header_tokens - 2  # [CLS]/[SEP]
-    hard = window - header_tokens - 2
-    chunks: list[Chunk] = []
-    current: list[Unit] = []
-    used = 0
-
-    def flush() -> None:
-        nonlocal current, used
-        if current:
-            chunks.append(Chunk(f"{doc_id}#{len(chunks):04d}", doc_id, current[0].section, current))
-        current, used = [], 0
-
-    for unit in units:
-        size = count(text[unit.start : unit.end]) + 1
-        pieces = [unit] if size <= hard else _split_long(text, unit, count, hard - 1)
-        for piece in pieces:
-            size = count(text[piece.start : piece.end]) + 1
-            if current and (piece.section != current[0].section or used + size > room):
-                flush()
-            current.append(piece)
-            used += size
-    flush()
-    return chunks
-
-
-def chunk_to_node(chunk: Chunk, text: str, doc: Document) -> TextNode:
-    meta = doc.metadata
-    node = TextNode(
-        id_=chunk.chunk_id,
-        text="\n".join(text[u.start : u.end] for u in chunk.units),
-        metadata={
-            "doc_id": chunk.doc_id,
-            "title": meta.get("title", ""),
-            "trial_id": meta.get("trial_id", ""),
-            "section": SECTION_SEP.join(chunk.section),
-            "start": chunk.start,
-            "end": chunk.end,
-            "units": json.dumps([[u.start, u.end, u.kind, u.label] for u in chunk.units]),
-        },
-    )
-    node.excluded_embed_metadata_keys = [k for k in node.metadata if k not in EMBED_KEYS]
-    node.excluded_llm_metadata_keys = list(node.excluded_embed_metadata_keys)
-    node.relationships[NodeRelationship.SOURCE] = doc.as_related_node_info()
-    return node
+def doc_nodes(doc: ParsedDoc, count: Callable[[str], int], window: int) -> Iterator[TextNode]:
+    """Retrieval nodes of one document (every unit but headings)."""
+    for i, unit in enumerate(doc.units):
+        if unit.kind == "heading":
+            continue
+        header = unit_header(doc, unit)
+        room = window - count(header) - 4
+        body = doc.text[unit.start : unit.end]
+        spans = [(unit.start, unit.end)] if count(body) <= room else _pieces(doc.text, unit, count, max(room, 32))
+        for p, (a, b) in enumerate(spans):
+            text = f"{header}\n{' '.join(doc.text[a:b].split())}"
+            if count(text) > window - 2:  # header itself too long: keep the unit, drop the context
+                text = " ".join(doc.text[a:b].split())
+            node = TextNode(
+                id_=node_id(doc.doc_id, i, p),
+                text=text,
+                metadata={
+                    "doc_id": doc.doc_id,
+                    "unit": i,
+                    "kind": unit.kind,
+                    "section": SECTION_SEP.join(unit.section),
+                    "section_type": section_type(unit.section),
+                    "start": a,
+                    "end": b,
+                    "h": hashlib.sha1(text.encode()).hexdigest()[:16],
+                },
+            )
+            # the source relationship makes llama-index's own "doc_id"/"ref_doc_id" metadata equal to ours
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.doc_id)
+            node.excluded_embed_metadata_keys = list(node.metadata)
+            node.excluded_llm_metadata_keys = list(node.metadata)
+            yield node
 
 
-class StructuredChunker(TransformComponent):
-    """llama-index transformation: Documents in, structure-aware TextNodes out."""
-
-    model_name: str
-    budget: int = 160
-    window: int = 256
-    _count: Any = PrivateAttr()
-
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        self._count = TokenCounter(self.model_name)
-
-    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> list[BaseNode]:
-        out: list[BaseNode] = []
-        for doc in nodes:
-            assert isinstance(doc, Document)
-            text = doc.text
-            header = f"title: {doc.metadata.get('title', '')}\nsection: "
-            units = parse(text)
-            by_section: dict[tuple[str, ...], int] = {}
-            for u in units:
-                if u.section not in by_section:
-                    by_section[u.section] = self._count(header + SECTION_SEP.join(u.section)) + 4
-            header_tokens = max(by_section.values(), default=0)
-            for chunk in chunk_units(doc.doc_id, text, units, self._count, header_tokens, self.budget, self.window):
-                out.append(chunk_to_node(chunk, text, doc))
-        return out
+def units_json(doc: ParsedDoc) -> str:
+    return json.dumps([u.to_json() for u in doc.units], ensure_ascii=False)

@@ -64,7 +64,7 @@ class TokenCounter:
 # exported to ONNX once; at query time onnxruntime + tokenizers embed the question with the same
 # weights and the same pooling (checked against sentence-transformers in tests).
 
-ENCODER_DIR = "query_encoder"
+ENCODER_DIR = "encoders"  # one ONNX export per model, shared by index generations
 
 
 def export_query_encoder(name: str, target: Path, batch_size: int = 64) -> bool:
@@ -182,3 +182,38 @@ def load_query_encoder(folder: Path):
             return self._embed(texts)
 
     return OnnxQueryEmbedding(Path(folder))
+
+
+def encoder_dir(index_root: Path, name: str) -> Path:
+    import hashlib
+
+    return Path(index_root) / ENCODER_DIR / hashlib.sha1(model_path(name).encode()).hexdigest()[:12]
+
+
+def get_encoder(name: str, index_root: Path, use_onnx: bool = True, batch_size: int = 64, export: bool = True):
+    """The embedding model as a llama-index embedding: the ONNX export (exported once per model, at ingest) when
+    enabled and possible, else sentence-transformers. Both give the same vectors (tested)."""
+    if use_onnx:
+        folder = encoder_dir(index_root, name)
+        if not (folder / "config.json").is_file() and export:
+            try:
+                export_query_encoder(name, folder, batch_size)
+            except Exception as exc:  # noqa: BLE001 - fall back to sentence-transformers: slower start, same vectors
+                warnings.warn(f"ONNX export of {name} failed ({exc}); using sentence-transformers.")
+        if (folder / "config.json").is_file():
+            return load_query_encoder(folder)
+    return load_embed_model(name, batch_size)
+
+
+def embed_texts(encoder, texts: list[str], batch_size: int = 64, progress=None) -> list[list[float]]:
+    """Embed many texts, batched by length (less padding), in input order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: list[list[float] | None] = [None] * len(texts)
+    for i in range(0, len(order), batch_size):
+        idx = order[i : i + batch_size]
+        vectors = encoder.get_text_embedding_batch([texts[j] for j in idx])
+        for j, v in zip(idx, vectors):
+            out[j] = v
+        if progress is not None:
+            progress(len(idx))
+    return out  # type: ignore[return-value]

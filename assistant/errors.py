@@ -19,3 +19,11 @@ class BadQuestionError(AssistantError):
 
 class GroundingError(AssistantError):
     """An answer states a number that is not in its cited quotes."""
+
+
+class IndexBusyError(AssistantError):
+    """Another ingest holds the index lock."""
+
+
+class BadInputError(AssistantError):
+    """An argument of a public entry point has the wrong type or form."""

@@ -1,9 +1,17 @@
-"""Evaluation as plain code: metrics are functions of (case, answer); the runner aggregates them.
+"""Evaluation as plain code: metrics are functions of (case, answer); the runner aggregates them per corpus, split,
+category and style.
 
-- fact accuracy: an answerable case is right when every expected fact (and expected phrase) is in the answer;
-- citation support: an expected fact is supported when it appears in a cited verbatim quote from the
-  expected document;
-- abstention: unanswerable cases must abstain; answerable ones must not (false abstentions).
+Suites (``evals/suites.yaml``) name a corpus (folders, plus NLI4CT reports read from ``../shared`` and written
+as registry-style text pages or kept as JSON) and case files. For every case:
+
+- retrieval recall — a gold unit (a unit of an expected document holding an expected fact) was retrieved;
+- selection — a gold unit was quoted;
+- right — answered, every expected fact is in the answer, inside a quote cited from an expected document;
+- wrong — answered but not right (for an unanswerable case: answered at all). Worse than abstaining;
+- false abstention — an answerable case abstained;
+- unanswerable abstained — an unanswerable case abstained.
+
+``assistant eval`` exits non-zero when a gated figure of ``evals/thresholds.json`` is missed.
 """
 
 from __future__ import annotations
@@ -14,136 +22,279 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .query import DASHES
-from .settings import ROOT
+import yaml
 
-CASES = ROOT / "evals" / "cases.jsonl"
+from .settings import ROOT, Settings
+from .vocab import DASHES
+
+SUITES = ROOT / "evals" / "suites.yaml"
 THRESHOLDS = ROOT / "evals" / "thresholds.json"
+NLI4CT_DIR = ROOT.parent / "shared" / "data" / "nli4ct" / "trials"
 
 
 def norm(text: str) -> str:
     return " ".join(text.translate(DASHES).lower().split())
 
 
-def _docs(case: dict) -> set:
-    d = case.get("expected_doc")
-    return set(d) if isinstance(d, list) else {d}
+# --------------------------------------------------------------------------- corpora
+def nli4ct_text_page(record: dict) -> str:
+    """An NLI4CT report written as a plain registry-style text page (no manifest, no structure beyond the text)."""
+    from .adapters.nli4ct import title
+
+    parts = [title(record), ""]
+    for section in ("Intervention", "Eligibility", "Results", "Adverse Events"):
+        lines = record.get(section) or []
+        parts.append(section)
+        parts.extend(str(x).replace("\n", " ").rstrip() for x in lines)
+        parts.append("")
+    return "\n".join(parts)
 
 
-def facts_in_answer(case: dict, answer) -> bool:
+def materialize(suite: dict, work: Path) -> list[Path] | None:
+    """The suite's document paths; NLI4CT reports are copied/written under ``work``. None if data is missing."""
+    paths = [ROOT / p for p in suite.get("paths", [])]
+    spec = suite.get("nli4ct")
+    if spec:
+        if not NLI4CT_DIR.is_dir():
+            return None
+        folder = work / "nli4ct"
+        folder.mkdir(parents=True, exist_ok=True)
+        wanted = set()
+        for trial_id in spec.get("text", []):
+            record = json.loads((NLI4CT_DIR / f"{trial_id}.json").read_text(encoding="utf-8"))
+            target = folder / f"{trial_id}.txt"
+            page = nli4ct_text_page(record)
+            if not target.is_file() or target.read_text(encoding="utf-8") != page:
+                target.write_text(page, encoding="utf-8")
+            wanted.add(target.name)
+        for trial_id in spec.get("json", []):
+            target = folder / f"{trial_id}.json"
+            data = (NLI4CT_DIR / f"{trial_id}.json").read_text(encoding="utf-8")
+            if not target.is_file() or target.read_text(encoding="utf-8") != data:
+                target.write_text(data, encoding="utf-8")
+            wanted.add(target.name)
+        for stale in folder.iterdir():
+            if stale.name not in wanted:
+                stale.unlink()
+        paths.append(folder)
+    return paths
+
+
+def load_suites() -> dict:
+    return yaml.safe_load(SUITES.read_text(encoding="utf-8"))
+
+
+def build_suite_index(name: str, settings: Settings, work_root: Path, use_manifest: bool = True, quiet: bool = True) -> Path | None:
+    """Build (or refresh) the index of a suite's corpus under ``work_root``; None if its data is absent."""
+    from .corpus import load_documents
+    from .store import ingest, read_meta
+
+    suite = load_suites()[name]
+    work = work_root / name
+    paths = materialize(suite, work)
+    if paths is None:
+        return None
+    loaded = load_documents(paths, use_manifest=use_manifest)
+    index_dir = work / ("index" if use_manifest else "index-nomanifest")
+    meta = read_meta(index_dir)
+    stale = meta is not None and meta.get("fingerprint") != settings.fingerprint()
+    ingest(loaded.docs, settings, index_dir, rebuild=stale, replace_sources=paths, show_progress=not quiet)
+    return index_dir
+
+
+def load_cases(files: list[Path], split: str | None = None) -> list[dict]:
+    out = []
+    for f in files:
+        for line in Path(f).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                case = json.loads(line)
+                if split in (None, "all") or case.get("split") == split:
+                    out.append(case)
+    return out
+
+
+# --------------------------------------------------------------------------- metrics (plain functions)
+def gold_units(case: dict, assistant) -> set[tuple[str, int]]:
+    out = set()
+    facts = [norm(f) for f in case.get("expected_facts", [])]
+    for doc_id in case.get("expected_docs", []):
+        doc = assistant.docs.get(doc_id)
+        if doc is None:
+            continue
+        for i, u in enumerate(doc.units):
+            text = norm(doc.text[u.start : u.end])
+            if any(f in text for f in facts):
+                out.add((doc_id, i))
+    return out
+
+
+def is_right(case: dict, answer) -> bool:
+    if answer.abstained:
+        return False
     text = norm(answer.answer)
-    needed = case.get("expected_facts", []) + case.get("expected_phrases", [])
-    return not answer.abstained and all(norm(f) in text for f in needed)
-
-
-def supported_facts(case: dict, answer) -> tuple[int, int]:
-    docs = _docs(case)
+    docs = set(case.get("expected_docs", []))
     quotes = [norm(c.quote) for c in answer.citations if c.doc_id in docs]
-    facts = case.get("expected_facts", [])
-    return sum(any(norm(f) in q for q in quotes) for f in facts), len(facts)
+    for fact in case.get("expected_facts", []):
+        f = norm(fact)
+        if f not in text or not any(f in q for q in quotes):
+            return False
+    return True
+
+
+def score_case(case: dict, answer, assistant) -> dict:
+    row = {
+        "id": case["id"], "split": case.get("split"), "corpus": case.get("corpus"), "category": case.get("category"),
+        "style": case.get("style"), "answerable": case.get("answerable", True), "abstained": answer.abstained,
+        "strategy": answer.strategy, "answer": answer.answer, "timing_ms": round(answer.timing_ms, 1),
+    }
+    if row["answerable"]:
+        gold = gold_units(case, assistant)
+        retrieved = set(map(tuple, answer.trace.get("retrieved", [])))
+        cited = {(c.doc_id, u) for c in answer.citations for u in _units_of(assistant, c)}
+        row["retrieved"] = bool(gold & retrieved) or (answer.strategy in ("list", "contact", "age") and bool(gold & cited))
+        row["selected"] = bool(gold & cited)
+        row["right"] = is_right(case, answer)
+        row["wrong"] = not answer.abstained and not row["right"]
+        row["false_abstention"] = answer.abstained
+    else:
+        row["right"] = answer.abstained
+        row["wrong"] = not answer.abstained
+    return row
+
+
+def _units_of(assistant, citation) -> list[int]:
+    doc = assistant.docs.get(citation.doc_id)
+    if doc is None:
+        return []
+    return [i for i, u in enumerate(doc.units) if u.start < citation.end and citation.start < u.end]
 
 
 @dataclass
 class EvalResult:
     rows: list[dict] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-    by_category: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)
 
 
-def run_eval(assistant, cases: list[dict]) -> EvalResult:
-    result = EvalResult()
-    cats: dict[str, dict] = defaultdict(lambda: defaultdict(int))
-    totals = defaultdict(int)
-    for case in cases:
-        ans = assistant.ask(case["question"], audience=case.get("audience", "clinician"), trial=case.get("trial"), history=case.get("history"), id=case["id"])
-        cat = cats[case["category"]]
-        cat["n"] += 1
-        row = {"id": case["id"], "category": case["category"], "abstained": ans.abstained, "answer": ans.answer, "timing_ms": round(ans.timing_ms, 1)}
-        if case.get("answerable", True):
-            ok = facts_in_answer(case, ans)
-            sup, tot = supported_facts(case, ans)
-            row.update(correct=ok, supported=sup, facts=tot)
-            cat["correct"] += ok
-            cat["answerable"] += 1
-            cat["supported"] += sup
-            cat["facts"] += tot
-            totals["answerable"] += 1
-            totals["correct"] += ok
-            totals["supported"] += sup
-            totals["facts"] += tot
-            totals["false_abstentions"] += ans.abstained
-        else:
-            row.update(correct=ans.abstained)
-            cat["unanswerable"] += 1
-            cat["abstained"] += ans.abstained
-            totals["unanswerable"] += 1
-            totals["abstained"] += ans.abstained
-        result.rows.append(row)
-
-    def ratio(a, b):
-        return a / b if b else None
-
-    result.summary = {
-        "cases": len(cases),
-        "fact_accuracy": ratio(totals["correct"], totals["answerable"]),
-        "citation_support": ratio(totals["supported"], totals["facts"]),
-        "abstention_accuracy": ratio(totals["abstained"], totals["unanswerable"]),
-        "false_abstentions": totals["false_abstentions"],
-    }
-    result.by_category = {
-        name: {
-            "n": c["n"],
-            "fact_accuracy": ratio(c["correct"], c["answerable"]),
-            "citation_support": ratio(c["supported"], c["facts"]),
-            "abstention_accuracy": ratio(c["abstained"], c["unanswerable"]),
+def aggregate(rows: list[dict], key=lambda r: "all") -> dict:
+    out: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        for k in (key(r), "all") if key(r) != "all" else ("all",):
+            g = out[k]
+            g["n"] += 1
+            if r["answerable"]:
+                g["answerable"] += 1
+                g["retrieved"] += r["retrieved"]
+                g["selected"] += r["selected"]
+                g["right"] += r["right"]
+                g["wrong"] += r["wrong"]
+                g["false_abstentions"] += r["false_abstention"]
+            else:
+                g["unanswerable"] += 1
+                g["unanswerable_abstained"] += r["right"]
+                g["wrong"] += r["wrong"]
+    result = {}
+    for k, g in out.items():
+        a, u = g["answerable"], g["unanswerable"]
+        result[k] = {
+            "n": g["n"],
+            "answerable": a,
+            "unanswerable": u,
+            "retrieval_recall": g["retrieved"] / a if a else None,
+            "selection": g["selected"] / a if a else None,
+            "right": g["right"] / a if a else None,
+            "wrong": g["wrong"] / g["n"] if g["n"] else None,
+            "wrong_count": g["wrong"],
+            "false_abstentions": g["false_abstentions"] / a if a else None,
+            "false_abstention_count": g["false_abstentions"],
+            "unanswerable_abstained": g["unanswerable_abstained"] / u if u else None,
         }
-        for name, c in sorted(cats.items())
-    }
     return result
 
 
-def load_cases(path: Path | None = None) -> list[dict]:
-    return [json.loads(line) for line in Path(path or CASES).read_text(encoding="utf-8").splitlines() if line.strip()]
+def run_cases(assistant, cases: list[dict]) -> list[dict]:
+    rows = []
+    for case in cases:
+        ans = assistant.ask(case["question"], audience=case.get("audience", "clinician"), trial=case.get("trial"), history=case.get("history") or [], id=case["id"])
+        rows.append(score_case(case, ans, assistant))
+    return rows
 
 
-def failures(summary: dict, thresholds: dict) -> list[str]:
-    out = []
-    for key in ("fact_accuracy", "citation_support", "abstention_accuracy"):
-        if summary[key] is not None and summary[key] < thresholds[key]:
-            out.append(f"{key} {summary[key]:.3f} < {thresholds[key]}")
-    if summary["false_abstentions"] > thresholds["false_abstentions"]:
-        out.append(f"false_abstentions {summary['false_abstentions']} > {thresholds['false_abstentions']}")
-    return out
+def _pct(v) -> str:
+    return "    - " if v is None else f"{v:6.1%}"
 
 
-def _fmt(v) -> str:
-    return "   -  " if v is None else f"{v:6.1%}"
-
-
-def report(result: EvalResult) -> str:
-    lines = [f"{'category':14} {'n':>3}  {'facts':>6}  {'cited':>6}  {'abstain':>7}"]
-    for name, c in result.by_category.items():
-        lines.append(f"{name:14} {c['n']:>3}  {_fmt(c['fact_accuracy'])}  {_fmt(c['citation_support'])}  {_fmt(c['abstention_accuracy']):>7}")
-    s = result.summary
-    lines.append(
-        f"{'overall':14} {s['cases']:>3}  {_fmt(s['fact_accuracy'])}  {_fmt(s['citation_support'])}  {_fmt(s['abstention_accuracy']):>7}"
-        f"   false abstentions: {s['false_abstentions']}"
-    )
+def report(title: str, groups: dict) -> str:
+    lines = [f"{title}", f"  {'group':22} {'n':>4} {'retr.':>7} {'select':>7} {'right':>7} {'wrong':>7} {'f.abst':>7} {'unans.abst':>10}"]
+    for k in sorted(groups, key=lambda k: (k != "all", k)):
+        g = groups[k]
+        lines.append(
+            f"  {k:22} {g['n']:>4} {_pct(g['retrieval_recall'])} {_pct(g['selection'])} {_pct(g['right'])} {_pct(g['wrong'])}"
+            f" {_pct(g['false_abstentions'])} {_pct(g['unanswerable_abstained']):>10}"
+        )
     return "\n".join(lines)
 
 
-def main(settings, index_dir=None, cases=None, out=None) -> int:
+def failures(groups: dict, thresholds: dict) -> list[str]:
+    g = groups.get("all")
+    if not g:
+        return []
+    out = []
+    for key, limit in thresholds.items():
+        value = g.get(key)
+        if value is None:
+            continue
+        worse = value > limit if key in ("wrong", "false_abstentions") else value < limit
+        if worse:
+            out.append(f"{key} {value:.3f} (limit {limit})")
+    return out
+
+
+def main(settings: Settings, suite: str = "all", split: str = "all", cases_file: str | None = None, index_dir: str | None = None,
+         out: str | None = None, no_manifest: bool = False, work: str | None = None, show_failures: bool = True) -> int:
     from .pipeline import Assistant
 
-    assistant = Assistant.open(index_dir, settings)
-    result = run_eval(assistant, load_cases(Path(cases) if cases else None))
-    for row in result.rows:
-        if not row["correct"]:
-            print(f"FAIL {row['id']}: {row['answer'][:160]!r}")
-    print(report(result))
+    suites = load_suites()
+    names = list(suites) if suite == "all" else [suite]
+    thresholds = json.loads(THRESHOLDS.read_text())
+    work_root = Path(work) if work else settings.index_dir / "evals"
+    all_rows, problems = [], []
+    for name in names:
+        spec = suites[name]
+        if index_dir:
+            idx = Path(index_dir)
+        else:
+            idx = build_suite_index(name, settings, work_root, use_manifest=not no_manifest)
+            if idx is None:
+                print(f"{name}: skipped (its data is not available: {NLI4CT_DIR})")
+                continue
+        files = [Path(cases_file)] if cases_file else [ROOT / f for f in spec["cases"]]
+        cases = load_cases(files, split)
+        assistant = Assistant.open(idx, settings)
+        rows = run_cases(assistant, cases)
+        for r in rows:
+            r["suite"] = name
+        all_rows += rows
+        if show_failures:
+            for r in rows:
+                if r["wrong"] or (r["answerable"] and r["false_abstention"]):
+                    tag = "WRONG" if r["wrong"] else "ABSTAINED"
+                    print(f"{tag:9} {name}/{r['id']}: {' '.join(r['answer'].split())[:150]!r}")
+        for sp in ("dev", "heldout"):
+            sub = [r for r in rows if r["split"] == sp]
+            if not sub:
+                continue
+            groups = aggregate(sub, key=lambda r: f"{r['category']}")
+            print(report(f"{name} / {sp}{' (no manifest)' if no_manifest else ''}", groups))
+            limits = thresholds.get(name, {}).get(sp) if not cases_file else None
+            if limits:
+                problems += [f"{name}/{sp}: {p}" for p in failures(groups, limits)]
+    if len(names) > 1 and all_rows:
+        for sp in ("dev", "heldout"):
+            sub = [r for r in all_rows if r["split"] == sp]
+            if sub:
+                print(report(f"all suites / {sp}", aggregate(sub, key=lambda r: r["style"] or "?")))
     if out:
-        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in result.rows))
-    problems = failures(result.summary, json.loads(THRESHOLDS.read_text()))
+        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in all_rows))
     for p in problems:
         print(f"below threshold: {p}", file=sys.stderr)
     return 1 if problems else 0

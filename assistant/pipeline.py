@@ -1,186 +1,396 @@
-"""The query path, wired in one place: plan → retrieve → select evidence → compose → cite → check."""
+"""The query path, wired in one place: validate → plan → retrieve → select evidence → compose → cite → check."""
 
 from __future__ import annotations
 
 import json
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import compose
-from .embedding import ENCODER_DIR, load_embed_model, load_query_encoder
-from .errors import AssistantError
-from .evidence import Evidence, age_limits, contact, criteria_sections, figures_disagree, score_hits, select_facts
+from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
+from .errors import AssistantError, BadInputError
 from .query import Catalog, plan_query
+from .select import (
+    Evidence,
+    score_candidates,
+    select_age,
+    select_contact,
+    select_criteria,
+    select_fact,
+)
 from .settings import Settings
-from .store import DF, DOCSTORE, check_fingerprint, chroma_client
-from .types import Answer, Unit
+from .store import check_fingerprint, chroma_client, collection_name, load_docs
+from .types import Answer, ParsedDoc
 
-@dataclass
-class SourceRec:
+AUDIENCES = ("clinician", "patient")
+MAX_HISTORY_TURNS = 50
+AGE_SEARCH_WORDS = "age aged years old minimum maximum eligible ages"
+CONTACT_SEARCH_WORDS = "contact phone email telephone central contact"
+
+
+@dataclass(frozen=True)
+class DocInfo:
     doc_id: str
-    text: str
+    trial_id: str | None
     title: str
-    path: str
-    meta: dict
+    kind: str
+    drugs: tuple[str, ...]
+    conditions: tuple[str, ...]
 
 
-@dataclass
-class ChunkRec:
-    chunk_id: str
-    doc_id: str
-    section_text: str
-    units: list[Unit]
+def clean_text(value: str) -> str:
+    """Drop control characters (NUL included) and replace lone surrogates; keep line breaks as spaces."""
+    value = value.encode("utf-8", "replace").decode("utf-8") if _has_surrogates(value) else value
+    out = []
+    for ch in value:
+        cat = unicodedata.category(ch)
+        if ch in "\n\t\r\u2028\u2029":
+            out.append(" ")
+        elif cat in ("Cc", "Cs", "Co") or (cat == "Cf" and ch not in "\u200d"):
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _has_surrogates(value: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def message_text(content) -> str:
+    """A chat message's content: a string, or Gradio-style typed parts ({"type": "text", "text": …})."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        text = content.get("text", "")
+        return text if isinstance(text, str) else ""
+    if isinstance(content, (list, tuple)):
+        return " ".join(message_text(part) for part in content)
+    return ""
+
+
+def validate_history(history) -> list[dict]:
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise BadInputError(f"history must be a list of {{'role', 'content'}} messages, not {type(history).__name__}")
+    out = []
+    for i, turn in enumerate(list(history)[-MAX_HISTORY_TURNS:]):
+        if not isinstance(turn, dict):
+            raise BadInputError(f"history[{i}] must be an object with 'role' and 'content', not {type(turn).__name__}")
+        role = turn.get("role")
+        if role not in ("user", "assistant", "system"):
+            raise BadInputError(f"history[{i}].role must be 'user' or 'assistant'")
+        content = turn.get("content", "")
+        if not isinstance(content, (str, list, tuple, dict)):
+            raise BadInputError(f"history[{i}].content must be text")
+        out.append({"role": role, "content": clean_text(message_text(content))[:4000]})
+    return out
 
 
 class Assistant:
-    """Answers questions from an index built by ``assistant ingest``. Open once, ask many times."""
+    """Answers questions from an index built by ``assistant ingest``. Open once, ask many times (thread-safe)."""
 
     def __init__(self, settings: Settings, index_dir: Path) -> None:
-        self.settings = settings
-        self.index_dir = Path(index_dir)
-        self.meta = check_fingerprint(settings, self.index_dir)
-        encoder = self.index_dir / ENCODER_DIR
-        if settings.onnx_query_encoder and (encoder / "config.json").is_file():
-            embed = load_query_encoder(encoder)
-        else:
-            embed = load_embed_model(settings.embed_model, settings.embed_batch_size)
-
         from llama_index.core import VectorStoreIndex
-        from llama_index.core.storage.docstore import SimpleDocumentStore
-        from llama_index.retrievers.bm25 import BM25Retriever
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        from .retrieve import HybridRetriever
+        from .embedding import get_encoder
+        from .retrieve import HybridRetriever, ScopedBM25
 
-        docstore = SimpleDocumentStore.from_persist_path(str(self.index_dir / DOCSTORE))
-        self.sources = {
-            doc_id: SourceRec(doc_id, d.text, d.metadata.get("title", doc_id), d.metadata.get("path", ""), d.metadata)
-            for doc_id, d in docstore.docs.items()
-        }
-        bm25 = BM25Retriever.from_persist_dir(str(self.index_dir / "bm25"), show_progress=False)
-        self.chunks: dict[str, ChunkRec] = {}
-        self.doc_chunks: dict[str, list[ChunkRec]] = {}
-        row_doc_ids = []
-        for row in bm25.corpus:  # node metadata, flattened by llama-index, one row per chunk
-            units = [Unit(s, e, kind, (), label) for s, e, kind, label in json.loads(row["units"])]
-            rec = ChunkRec(row["node_id"], row["doc_id"], row.get("section", ""), units)
-            self.chunks[rec.chunk_id] = rec
-            self.doc_chunks.setdefault(rec.doc_id, []).append(rec)
-            row_doc_ids.append(rec.doc_id)
-        for recs in self.doc_chunks.values():
-            recs.sort(key=lambda r: r.chunk_id)
-        freqs = json.loads((self.index_dir / DF).read_text())
-        self.df, self.n_chunks = freqs["df"], freqs["n"]
-        self.catalog = Catalog({d: s.meta for d, s in self.sources.items()})
-        collection = chroma_client(settings, self.index_dir).get_collection(settings.collection)
+        self.settings = settings
+        self.index_dir = Path(index_dir)
+        self.generation, self.meta = check_fingerprint(settings, self.index_dir)
+        self.docs: dict[str, ParsedDoc] = {d: sd.doc for d, sd in load_docs(self.generation).items()}
+        stats = json.loads((self.generation / "df.json").read_text())
+        self.df, self.n_units = stats["df"], stats["n"]
+        self.catalog = Catalog({d: doc.identity for d, doc in self.docs.items()}, {d: doc.text for d, doc in self.docs.items()})
+        embed = get_encoder(settings.embed_model, self.index_dir, settings.onnx_encoder, settings.embed_batch_size, export=False)
+        collection = chroma_client(settings, self.generation).get_collection(collection_name(settings, self.generation))
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
-        self.retriever = HybridRetriever(vector_index, bm25, row_doc_ids, settings)
+        bm25 = ScopedBM25.from_persist_dir(str(self.generation / "bm25"))
+        self.retriever = HybridRetriever(vector_index, collection, bm25, embed, settings)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> "Assistant":
         settings = settings or Settings()
         return cls(settings, Path(index_dir) if index_dir else settings.index_dir)
 
-    def quote(self, e: Evidence) -> str:
-        return self.sources[e.doc_id].text[e.start : e.end]
+    # ------------------------------------------------------------------ what the index holds (for UIs)
+    def documents(self) -> list[DocInfo]:
+        out = [
+            DocInfo(d.doc_id, d.identity.trial_id, d.title, d.identity.kind, d.identity.drugs, d.identity.conditions)
+            for d in self.docs.values()
+        ]
+        return sorted(out, key=lambda d: d.title.lower())
+
+    def document_text(self, doc_id: str) -> str:
+        return self.docs[doc_id].text
+
+    def section_span(self, doc_id: str, start: int, end: int) -> tuple[int, int]:
+        """The character span of the section holding ``[start, end)``."""
+        doc = self.docs[doc_id]
+        holder = next((u for u in doc.units if u.start <= start and end <= u.end), None)
+        if holder is None:
+            return start, end
+        same = [u for u in doc.units if u.section == holder.section]
+        return min(u.start for u in same), max(u.end for u in same)
 
     # ------------------------------------------------------------------ the query path
-    def ask(
-        self,
-        question: str,
-        audience: str = "clinician",
-        trial: str | None = None,
-        history: list[dict] | None = None,
-        id: str | None = None,
-    ) -> Answer:
+    def ask(self, question, audience: str = "clinician", trial=None, history=None, id: str | None = None) -> Answer:
+        """Answer ``question``; bad arguments raise ``BadInputError`` (an ``AssistantError``) with a clear message."""
         t0 = time.perf_counter()
-        answer = self._answer(question if isinstance(question, str) else "", audience, trial, history or [])
+        if not isinstance(question, str):
+            raise BadInputError(f"question must be text, not {type(question).__name__}")
+        if audience not in AUDIENCES:
+            raise BadInputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
+        if trial is not None and not isinstance(trial, str):
+            raise BadInputError(f"trial must be a trial ID or document id (text), not {type(trial).__name__}")
+        turns = validate_history(history)
+        trace: dict = {}
+        answer = self._answer(question, audience, clean_text(trial).strip() if trial else None, turns, trace)
+        answer.trace = trace
         answer.id = id
         answer.timing_ms = (time.perf_counter() - t0) * 1000
         return answer
 
-    def _answer(self, question: str, audience: str, trial: str | None, history: list[dict]) -> Answer:
-        if audience not in ("clinician", "patient"):
-            raise AssistantError(f"audience must be 'clinician' or 'patient', not {audience!r}")
-        question_clean = " ".join(question.split())
-        if not question_clean:
-            return Answer(question, compose.phrases()["empty_question"], abstained=True)
-        if len(question_clean) > self.settings.max_question_chars:
-            return Answer(question[:200], compose.phrases()["too_long"], abstained=True)
-        plan = plan_query(question_clean, self.catalog, self.df, self.n_chunks, history=history, trial=trial)
+    def _answer(self, raw_question: str, audience: str, trial: str | None, history: list[dict], trace: dict) -> Answer:
+        s = self.settings
+        question = " ".join(clean_text(raw_question).split())
+        shown = question[:300]
+        if not question:
+            return Answer(shown, compose.phrases()["empty_question"], abstained=True, strategy="invalid")
+        if len(question) > s.max_question_chars:
+            return Answer(shown, compose.phrases()["too_long"], abstained=True, strategy="invalid")
+        plan = plan_query(question, self.catalog, self.df, self.n_units, history=history, trial=trial)
         citer = compose.Citer(self)
-        if plan.unknown_trial:
-            reason = compose.phrases()["unknown_trial"].format(trial=plan.unknown_trial)
-            return self._abstain(question, audience, plan, citer, reason)
+        if plan.unknown:
+            names = ", ".join(plan.unknown)
+            if plan.unknown_in_scope and plan.doc_ids:
+                titles = "; ".join(self.docs[d].title for d in plan.doc_ids[:3])
+                reason = compose.phrases()["not_in_scope"].format(names=names, titles=titles)
+            else:
+                reason = compose.phrases()["unknown_entity"].format(names=names)
+            return self._abstain(question, audience, plan, citer, reason, strategy="guard")
+        if plan.strategy == "empty":
+            return Answer(shown, compose.phrases()["no_content"], abstained=True, strategy="empty")
+        if plan.strategy == "screen":
+            patient = " ".join([h["content"] for h in history if h["role"] == "user"] + [question])
+            results = self._screen(patient, plan.doc_ids, audience)
+            if results:
+                return self._screen_answer(question, audience, results, plan)
+        if plan.strategy in ("age", "list", "contact") and not plan.doc_ids and len(self.docs) > 1:
+            return Answer(shown, compose.phrases()["which_trial"], abstained=True, strategy=plan.strategy)
 
-        if plan.intent in ("age", "list") and not plan.doc_ids and len(self.sources) > 1:
-            # eligibility differs by trial: ask which one rather than mix trials
-            return Answer(question, compose.phrases()["which_trial"], abstained=True)
+        sparse = plan.search_text
+        if plan.strategy == "age":
+            sparse += " " + AGE_SEARCH_WORDS
+        elif plan.strategy == "contact":
+            sparse += " " + CONTACT_SEARCH_WORDS
+        top_k = s.cross_trial_top_k if plan.strategy == "cross_trial" else None
+        cands, _ = self.retriever.retrieve(question, sparse, plan.doc_ids, top_k)
+        scored = score_candidates(plan, cands, self, s)
+        trace.update(plan=plan, retrieved=[(c.doc_id, c.unit) for c in cands], scored=scored)
 
-        if plan.intent == "age":
-            found, lo, hi = age_limits(plan.doc_ids, self)
-            if found:
+        if plan.strategy == "age":
+            found, limits = select_age(plan, scored, self)
+            doc_ids = [d for d in (plan.doc_ids or []) if d in found] or list(found)
+            if doc_ids:
+                evidence = [citer.cite(e) for d in doc_ids for e in found[d][:4]]
+                lo = max((limits[d][0] for d in doc_ids if limits[d][0] is not None), default=None)
+                hi = min((limits[d][1] for d in doc_ids if limits[d][1] is not None), default=None)
                 verdict = None
-                if plan.age is not None:
+                if plan.age is not None and (lo is not None or hi is not None):
                     verdict = "no" if (hi is not None and plan.age > hi) or (lo is not None and plan.age < lo) else "yes"
-                evidence = [citer.cite(e) for e in found[:4]]
                 text = compose.render(
-                    "age.j2", audience=audience, verdict=verdict, age=plan.age, evidence=evidence,
-                    no_upper=hi is None, **self._patient_extras(audience, plan, citer, evidence),
+                    "age.j2", audience=audience, verdict=verdict, age=plan.age, evidence=[citer.view(e) for e in evidence],
+                    no_upper=hi is None, **self._patient_extras(audience, doc_ids, citer, evidence),
                 )
-                return self._finish(question, text, citer, plan)
+                return self._finish(question, text, citer, plan, "age")
 
-        if plan.intent == "list":
-            items, others = criteria_sections(plan, self)
+        if plan.strategy == "list":
+            items, others = select_criteria(plan, plan.doc_ids or [], self)
             if items:
-                items = items[: self.settings.max_list_items]
-                groups: dict[str, list[Evidence]] = {}
+                items = [citer.cite(e) for e in items[: s.max_list_items]]
+                groups: dict[str, list[dict]] = {}
                 for e in items:
-                    groups.setdefault(f"{self.sources[e.doc_id].title} › {e.section}", []).append(citer.cite(e))
+                    groups.setdefault(f"{self.docs[e.doc_id].title} › {e.section}", []).append(citer.view(e))
                 kind_word = {"inclusion": "inclusion criteria", "exclusion": "exclusion criteria"}.get(plan.list_kind or "", "eligibility criteria")
                 text = compose.render(
                     "list.j2", audience=audience, kind_word=kind_word, others=others,
-                    groups=[{"section": s, "entries": v} for s, v in groups.items()],
-                    **self._patient_extras(audience, plan, citer, items),
+                    groups=[{"section": k, "entries": v} for k, v in groups.items()],
+                    **self._patient_extras(audience, plan.doc_ids or [], citer, items),
                 )
-                return self._finish(question, text, citer, plan)
+                return self._finish(question, text, citer, plan, "list")
 
-        if plan.intent == "contact" and plan.doc_ids:
-            found = contact(plan.doc_ids, self)
+        if plan.strategy == "contact":
+            docs = plan.doc_ids or list(dict.fromkeys(e.doc_id for e in scored[:5]))
+            found = select_contact(docs, scored, self)
             if found:
-                lead = citer.cite(found)
-                text = compose.render("fact.j2", audience=audience, lead=lead, support=[], conflict=False, glossary=[], contact=None)
-                return self._finish(question, text, citer, plan)
+                views = []
+                for e in found:
+                    citer.cite(e)
+                    views.append(citer.view(e))
+                text = compose.render("contact.j2", audience=audience, evidence=views)
+                return self._finish(question, text, citer, plan, "contact")
+            if plan.doc_ids:
+                names = "; ".join(self.docs[d].title for d in plan.doc_ids)
+                return self._abstain(question, audience, plan, citer, compose.phrases()["no_contact"].format(titles=names), strategy="contact")
 
-        hits = self.retriever.retrieve(question_clean, plan.search_text, plan.doc_ids)
-        scored = score_hits(plan, hits, self)
-        chosen = select_facts(plan, scored, self, self.settings.min_coverage, self.settings.max_citations)
+        if plan.strategy in ("cross_trial", "compare"):
+            docs = (plan.doc_ids or []) if plan.strategy == "compare" else list(dict.fromkeys(e.doc_id for e in scored))
+            per_doc: dict[str, list[Evidence]] = {}
+            for doc_id in docs:
+                chosen = select_fact(plan, [e for e in scored if e.doc_id == doc_id], self, s, limit=2)
+                if chosen:
+                    per_doc[doc_id] = chosen
+            if per_doc:
+                ordered = sorted(per_doc.items(), key=lambda kv: -kv[1][0].prob)[: s.max_trials_listed]
+                groups, quotes = [], {}
+                for doc_id, evs in ordered:
+                    id_ev = self._id_evidence(doc_id) if plan.strategy == "cross_trial" else None
+                    cited = [citer.cite(e) for e in ([id_ev] if id_ev else []) + evs]
+                    groups.append({"title": self.docs[doc_id].title, "entries": [citer.view(e) for e in cited]})
+                    quotes[doc_id] = [e.quote for e in cited]
+                missing = [self.docs[d].title for d in docs if d not in per_doc] if plan.strategy == "compare" else []
+                all_ev = [e for _, evs in ordered for e in evs]
+                text = compose.render(
+                    "grouped.j2", audience=audience, intro="", groups=groups, missing=missing,
+                    conflict=plan.strategy == "compare" and compose.figures_disagree(quotes),
+                    **self._patient_extras(audience, [d for d, _ in ordered], citer, all_ev),
+                )
+                return self._finish(question, text, citer, plan, plan.strategy)
+            return self._abstain(question, audience, plan, citer, "", strategy=plan.strategy)
+
+        chosen = select_fact(plan, scored, self, s)
         if not chosen:
-            return self._abstain(question, audience, plan, citer, "")
+            return self._abstain(question, audience, plan, citer, "", strategy="fact")
         chosen = [citer.cite(e) for e in chosen]
-        conflict = figures_disagree(chosen)
+        by_doc: dict[str, list[str]] = {}
+        for e in chosen:
+            by_doc.setdefault(e.doc_id, []).append(e.quote)
+        views = [citer.view(e) for e in chosen]
         text = compose.render(
-            "fact.j2", audience=audience, lead=chosen[0], support=chosen[1:], conflict=conflict,
-            **self._patient_extras(audience, plan, citer, chosen),
+            "fact.j2", audience=audience, lead=views[0], support=views[1:], conflict=compose.figures_disagree(by_doc),
+            **self._patient_extras(audience, list(by_doc), citer, chosen),
         )
-        return self._finish(question, text, citer, plan)
+        return self._finish(question, text, citer, plan, "fact")
 
-    def _patient_extras(self, audience: str, plan, citer, evidence: list[Evidence]) -> dict:
+    # ------------------------------------------------------------------ eligibility screening
+    def screen(self, patient, trial=None, audience: str = "clinician") -> dict:
+        """Screen a patient description against one trial (``trial``: NCT ID, document id or name) or all of them.
+
+        Returns {"trials": [TrialResult.to_json()…]} ranked (possible matches first), or {"error": message}."""
+        if not isinstance(patient, str):
+            raise BadInputError(f"patient must be text, not {type(patient).__name__}")
+        if audience not in AUDIENCES:
+            raise BadInputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
+        if trial is not None and not isinstance(trial, str):
+            raise BadInputError(f"trial must be a trial ID or document id (text), not {type(trial).__name__}")
+        text = " ".join(clean_text(patient).split())
+        if not text:
+            return {"error": "Please describe the patient (age, diagnosis, treatments so far…)."}
+        if len(text) > MAX_PATIENT_CHARS:
+            return {"error": f"That description is too long ({len(text)} characters; at most {MAX_PATIENT_CHARS}). Please shorten it."}
+        scope = None
+        if trial:
+            scope = self._resolve_trial(clean_text(trial).strip())
+            if not scope:
+                return {"error": compose.phrases()["unknown_trial"].format(trial=trial)}
+        results = self._screen(text, scope, audience)
+        if not results:
+            return {"error": "None of the documents in scope lists eligibility criteria to screen against."}
+        return {"trials": [r.to_json() for r in results]}
+
+    def _resolve_trial(self, trial: str) -> list[str]:
+        by_id = self.catalog.doc_for_id(trial)
+        if by_id:
+            return by_id
+        if trial in self.docs:
+            return [trial]
+        return self.catalog.resolve(trial)[0]
+
+    def _screen(self, patient: str, scope: list[str] | None, audience: str) -> list[TrialResult]:
+        docs = [self.docs[d] for d in (scope or sorted(self.docs))]
+        return rank([screen_doc(patient, d, audience) for d in docs if screenable(d)])
+
+    def _screen_answer(self, question: str, audience: str, results: list[TrialResult], plan) -> Answer:
+        import re as _re
+
+        from .select import NUMBER_RE
+
+        citer = compose.Citer(self)
+        shown = results[:6]
+        trials = []
+        for r in shown:
+            def cite_row(row: dict) -> dict:
+                c = row["citation"]
+                ev = Evidence(c["doc_id"], -1, c["start"], c["end"], c["section"], "criterion")
+                citer.cite(ev)
+                allowed = set(NUMBER_RE.findall(question + " " + row["text"]))
+                reason = row["reason"] if set(NUMBER_RE.findall(row["reason"])) <= allowed else ""
+                return {"quote": ev.quote, "n": ev.n, "reason": _re.sub(r"\s+", " ", reason)}
+
+            failing = [cite_row(c) for c in r.failing[:3]]
+            unknown = [] if failing else [cite_row(c) for c in r.unknown if c["type"] == "inclusion"][:3]
+            shown_quotes = {c["quote"] for c in failing + unknown}
+            asked = []
+            for c in concern_rows(plan, r.criteria):
+                row = cite_row(c)
+                if row["quote"] not in shown_quotes:
+                    row["status"] = c["status"]
+                    asked.append(row)
+            follow = [] if failing else r.follow_up[:3]
+            follow = [f for f in follow if set(NUMBER_RE.findall(f)) <= set(NUMBER_RE.findall(question + " " + " ".join(c["text"] for c in r.criteria)))]
+            trials.append({"title": r.title, "trial_shown": r.trial if r.trial not in r.title else "", "verdict": r.verdict,
+                           "failing": failing, "unknown": unknown, "asked": asked, "follow_up": follow})
+        more = ""
+        if len(results) > len(shown):
+            more = f"({len(results) - len(shown)} more trials screened; ask about one by name to see it.)"
+        text = compose.render("screen.j2", audience=audience, trials=trials, more=more)
+        titles = [r.title for r in shown]
+        compose.check_grounding(text, citer.citations, question, titles + [more])
+        docs = [r.doc_id for r in shown]
+        return Answer(question[:300], text, abstained=False, citations=citer.citations, strategy="screen", docs=docs)
+
+    def _id_evidence(self, doc_id: str) -> Evidence | None:
+        """The unit that states a document's own trial ID (so a list of trials shows which is which)."""
+        doc = self.docs[doc_id]
+        tid = doc.identity.trial_id
+        if not tid or tid in doc.title:
+            return None
+        for i, u in enumerate(doc.units):
+            if tid in doc.text[u.start : u.end] and u.kind != "heading" and len(doc.text[u.start : u.end]) <= 120:
+                return Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind)
+        return None
+
+    def _patient_extras(self, audience: str, doc_ids: list[str], citer, evidence: list[Evidence]) -> dict:
         if audience != "patient":
             return {"glossary": [], "contact": None}
-        docs = plan.doc_ids or sorted({e.doc_id for e in evidence})
-        found = contact(docs, self)
-        return {
-            "glossary": compose.glossary_for([e.quote for e in evidence]),
-            "contact": citer.cite(found) if found else None,
-        }
+        found = select_contact(list(dict.fromkeys(doc_ids))[:1], [], self)
+        contact = None
+        if found:
+            citer.cite(found[0])
+            contact = citer.view(found[0])
+        return {"glossary": compose.glossary_for([e.quote for e in evidence]), "contact": contact}
 
-    def _abstain(self, question: str, audience: str, plan, citer, reason: str) -> Answer:
-        found = contact(plan.doc_ids, self) if audience == "patient" and plan.doc_ids else None
-        text = compose.render("abstain.j2", audience=audience, reason=reason, contact=citer.cite(found) if found else None)
-        return Answer(question, text, abstained=True, citations=citer.citations)
+    def _abstain(self, question: str, audience: str, plan, citer, reason: str, strategy: str) -> Answer:
+        contact = None
+        if audience == "patient" and plan.doc_ids and not plan.unknown:
+            found = select_contact(plan.doc_ids[:1], [], self)
+            if found:
+                citer.cite(found[0])
+                contact = citer.view(found[0])
+        text = compose.render("abstain.j2", audience=audience, reason=reason, contact=contact)
+        return Answer(question[:300], text, abstained=True, citations=citer.citations, strategy=strategy, docs=list(plan.doc_ids or []))
 
-    def _finish(self, question: str, text: str, citer, plan) -> Answer:
-        compose.check_grounding(text, citer.citations, question)
-        return Answer(question, text, abstained=False, citations=citer.citations)
+    def _finish(self, question: str, text: str, citer, plan, strategy: str) -> Answer:
+        titles = [d.title for d in self.docs.values() if d.title in text]
+        compose.check_grounding(text, citer.citations, question, titles)
+        docs = list(dict.fromkeys(c.doc_id for c in citer.citations))
+        return Answer(question[:300], text, abstained=False, citations=citer.citations, strategy=strategy, docs=docs)
+
+
+__all__ = ["Assistant", "AssistantError", "BadInputError", "DocInfo", "clean_text", "message_text"]

@@ -1,4 +1,15 @@
-"""Query understanding: which trial(s) a question is about, what it asks, and its key concepts."""
+"""Query understanding: which documents a question is about, what it asks for, and its key concepts.
+
+- Documents are resolved from what they say about themselves (``Identity``): trial IDs, study names, drug names
+  with the codes and brand names the documents give (plus the general drug table), then rare title words.
+- The entity guard: a trial ID, study name, drug or cancer type named in the question that no document covers is
+  reported ("None of the documents covers X") instead of answering with another trial's facts.
+- Concepts: vocabulary concepts (clinical and lay forms, ``vocab.yaml``) and remaining content words, weighted
+  by inverse document frequency over the index's units.
+- The asked value type (percent, duration, count, dose, date, threshold, money, contact, age) decides what a
+  unit must state to answer; the topic decides which sections are expected to hold the answer.
+- The selection strategy: fact, criteria list, age check, contact, cross-trial, comparison.
+"""
 
 from __future__ import annotations
 
@@ -6,117 +17,115 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
-import yaml
+from .vocab import (
+    DASHES,
+    NCT_RE,
+    STUDY_NAME_RE,
+    TOKEN_RE,
+    Concept,
+    _vocab,
+    concept_mentions,
+    condition_mentions,
+    conditions,
+    drug_mentions,
+    drug_table,
+    form_pattern,
+    normalize,
+)
 
-UNSEEN_WEIGHT = 2.5
-DASHES = str.maketrans({"‑": "-", "–": "-", "—": "-", "−": "-", "’": "'", "\u00a0": " "})
-NCT_RE = re.compile(r"\bNCT\d{8}\b", re.I)
-TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.][0-9]+)?%?")
+UNSEEN_WEIGHT = 1.0  # a word no unit uses: it lowers coverage (off-topic questions) without dominating it
+STOP = set(
+    """a about above after again all also am an and any are as at be been before being below between both but by can
+    could did do does doing done during each few for from further get got give had has have having he her here hers him his
+    how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own
+    same she should so some such than that the their them then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours tell show list please
+    trial trials study studies patient patients participant participants people person subject subjects document
+    documents source sources report reported data result results value number require required requirement requirements
+    let know mean means find say says said according there's what's whats it's i'm im i've anyone someone mine
+    many much long often well work works worked because kind type types exactly specifically need needs needed
+    registry page record website shown showed seen see observed achieved yield yielded demonstrated assessed
+    assess measured parameters thing things stuff like get getting gets anything something does doesn't don't
+    mom mum dad mother father husband wife son daughter friend sister brother he's she's they're we're old
+    hi hello thanks thank ok okay yes also still just really actually maybe could would should might""".split()
+)
+WH_RE = re.compile(r"^\s*(?:so\s+|and\s+|ok,?\s+)?(what|which|how|when|where|who|whom|why|is|are|was|were|does|do|did|can|could|will|has|have)\b", re.I)
 AGE_RE = re.compile(
-    r"\b(\d{1,3})[- ]?(?:years?[- ]old|year[- ]old|yrs?[- ]old|yo)\b"
-    r"|\b(?:i am|i'm|im|aged?|he is|she is|he's|she's|patient is)\s+(\d{1,3})\b",
+    r"(?<!have a )(?<!had a )(?<!with a )\b(\d{1,3})[- ]?(?:years?[- ]old|yrs?[- ]old|yo|y/o)\b"
+    r"(?!\s+(?:at home|child|children|kid|kids|son|daughter|grandchild|grandson|granddaughter|baby|boy|girl|toddler)\b)"
+    r"|\b(?:i am|i'm|im|aged?|is|he's|she's|turning|turned|just turned)\s+(1[2-9]|[2-9]\d|10\d)\b"
+    r"(?![\d%]|[.,]\d)(?!\s*(?:mg|kg|%|percent|months?|weeks?|days?|cm|mm|x|×|cycles?|patients|participants|people|lines?|times))",
     re.I,
 )
 AGE_TOPIC_RE = re.compile(
-    r"\b(age limits?|minimum age|maximum age|upper age|lower age|age range|age requirements?|how old|old enough|too old|"
-    r"too young|older|younger)\b|\bages?\b.*\b(join|eligib\w*|enrol\w*|qualif\w*|allowed|accept\w*|criteri\w*|limit)",
+    r"\b(age limits?|minimum age|maximum age|upper age|lower age|age range|age requirements?|how old|old enough|too old|too young|age cut-?off)\b"
+    r"|\bages?\b.{0,40}\b(join|eligib\w*|enrol\w*|qualif\w*|allowed|accept\w*|criteri\w*|limit)",
     re.I,
 )
 DESCRIPTIVE_AGE_RE = re.compile(r"\b(median|mean|average)\s+age\b", re.I)
 LIST_RE = re.compile(
-    r"\b(list|what are|which are|show|give|tell me|summari[sz]e)\b.*\b(criteria|exclusions|inclusions)\b"
-    r"|\b(inclusion|exclusion|eligibility) criteria\b\??$",
+    r"\b(list|what are|which are|show|give|tell me|summari[sz]e|all)\b.{0,40}\b(criteria|exclusions|inclusions|requirements)\b"
+    r"|^\s*(inclusion|exclusion|eligibility) criteria\b",
     re.I,
 )
-FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for)\b", re.I)
-QUANTITY_RE = re.compile(r"\d+(?:\.\d+)?\s*(?:mg/kg|mg/m2|mg/m²|μg/kg|ug/kg|mg|g/L|mL/min|months|weeks|days)\b", re.I)
-NUMERIC_Q_RE = re.compile(
-    r"\b(how many|how much|how long|how often|what proportion|what percentage|what share|when|what dose|which dose|"
-    r"what phase|which phase|median|rate|rates|percent|percentage|threshold|level)\b",
+CROSS_RE = re.compile(
+    r"\b(which|what|any|all|how many|list)\b.{0,30}\b(trials?|studies|studys|documents?)\b|\bacross (the )?(trials|studies)\b"
+    r"|\b(trials?|studies) (that|which) (accept|allow|take|include|exclude|require|enrol|enroll)\b|\bcompare\b",
     re.I,
 )
-NUMERIC_CONCEPTS = {
-    "objective response rate", "disease control rate", "progression-free survival", "overall survival",
-    "duration of response", "time to response", "complete response", "partial response",
-}
-MONEY_Q_RE = re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge)\b", re.I)
-
-STOP = set(
-    """a about above after again all also am an and any are as at be been before being below between both but by can
-    could did do does doing done during each few for from further get give had has have having he her here hers him his
-    how i if in into is it its itself just me more most my no nor not now of off on once only or other our out over own
-    same she should so some such than that the their them then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your yours tell show list please
-    trial trials study studies patient patients participant participants people person subject subjects drug document
-    documents source sources report reported data result results value number requirement requirements required require
-    criteria criterion eligible eligibility join enroll enrol qualify participate allowed let know mean means find
-    say says said according there's what's whats it's i'm im i've does anyone someone someone's mine proportion share
-    percentage percent often frequency many long must call take part want well work works worked treatment because
-    level levels threshold thresholds cutoff schedule amount details detail information info kind type types exactly
-    specifically need needs needed registry page record listing website shown show showed seen see observed
-    achieved yield yielded demonstrated produce produced expected expect assessed assess measured parameters""".split()
-)
+COMPARE_CUE = re.compile(r"\b(compare|compared|comparison|versus|vs\.?|or|both|each|which|differ\w*|higher|lower|better|worse|more|fewer|longer|shorter|between)\b", re.I)
+FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for|also)\b", re.I)
+VALUE_Q = [
+    ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bmedian (?:time|duration)\b|\bfor how long\b", re.I)),
+    ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
+    ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
+    ("dose", re.compile(r"\b(what|which) (?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
+    ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % ", re.I)),
+    ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
+    ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
+]
 
 
 @dataclass(frozen=True)
-class Concept:
+class QConcept:
     name: str
-    forms: tuple[str, ...]  # normalized phrases; any one matching counts
+    forms: tuple[str, ...]
     weight: float = 1.0
-    target: bool = False  # what the question asks for ("What *phase* ...", "Which *dose* ...")
+    value_type: str | None = None
+    topic: str | None = None
 
 
 @dataclass
 class QueryPlan:
     question: str
-    doc_ids: list[str] | None = None
-    entities: list[str] = field(default_factory=list)
-    concepts: list[Concept] = field(default_factory=list)
-    intent: str = "fact"  # fact | age | list | contact
+    doc_ids: list[str] | None = None  # the documents in scope (None: all)
+    named: list[str] = field(default_factory=list)  # documents named in this question
+    carried: bool = False  # scope carried over from earlier turns
+    entities: list[str] = field(default_factory=list)  # names in the question that resolved documents
+    unknown: list[str] = field(default_factory=list)  # names no document covers (entity guard)
+    unknown_in_scope: bool = False  # the names are missing from the documents in scope only
+    concepts: list[QConcept] = field(default_factory=list)
+    focus: list[QConcept] = field(default_factory=list)  # what an answering unit must speak of
+    drugs: list[str] = field(default_factory=list)  # drug names in the question (a dose answer must name one)
+    conditions: list[QConcept] = field(default_factory=list)  # cancer types the answer must be about
+    value_type: str | None = None
+    value_type_explicit: bool = False  # asked in so many words ("how many", "what percentage"), not inferred
+    topics: list[str] = field(default_factory=list)
+    strategy: str = "fact"  # fact | list | age | contact | cross_trial | compare | empty
     age: int | None = None
-    list_kind: str | None = None  # inclusion | exclusion | None (both)
-    answer_type: str | None = None  # money | number | None
-    unknown_trial: str | None = None
+    list_kind: str | None = None
     search_text: str = ""
 
 
-def normalize(text: str) -> str:
-    return text.translate(DASHES).lower()
-
-
 @lru_cache(maxsize=1)
-def vocabulary() -> dict[str, tuple[str, ...]]:
-    """canonical -> all surface forms (canonical first)."""
-    data = yaml.safe_load(resources.files("assistant.data").joinpath("vocab.yaml").read_text(encoding="utf-8"))
-    out: dict[str, tuple[str, ...]] = {}
-    for group in data.values():
-        for canonical, aliases in group.items():
-            out[canonical] = (canonical, *aliases)
-    return out
-
-
-def _is_acronym(form: str) -> bool:
-    letters = re.sub(r"[^A-Za-z]", "", form)
-    return len(form) <= 5 and letters.isupper() and len(letters) >= 1
-
-
-def form_pattern(form: str) -> re.Pattern:
-    """Whole-word pattern for a surface form (acronyms case-sensitive)."""
-    body = re.escape(form.translate(DASHES))
-    body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
-    flags = 0 if _is_acronym(form) else re.I
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es)?(?![A-Za-z0-9])", flags)
-
-
-@lru_cache(maxsize=4096)
-def _compiled(form: str) -> re.Pattern:
-    return form_pattern(form)
-
-
-def concept_in(concept: Concept, text: str) -> bool:
-    return any(_compiled(f).search(text) for f in concept.forms)
+def topic_map() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    topics = _vocab().get("topics") or {}
+    by_concept = {c: t for t, spec in topics.items() for c in spec.get("concepts", [])}
+    sections = {t: tuple(spec.get("sections", [])) for t, spec in topics.items()}
+    return by_concept, sections
 
 
 @lru_cache(maxsize=1)
@@ -130,157 +139,358 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+def terms(text: str) -> set[str]:
+    return {stem(t) for t in TOKEN_RE.findall(normalize(text))}
+
+
 class Catalog:
-    """What the index holds: per document, the names that identify its trial and drugs."""
+    """What the index holds: for each document, the names that identify its trial and drugs."""
 
-    def __init__(self, docs: dict[str, dict]) -> None:
-        self.docs = docs  # doc_id -> metadata (title, trial_id, trial_names, drugs, ...)
-        vocab = vocabulary()
-        self.trial_forms: list[tuple[str, str]] = []  # (form, doc_id)
+    def __init__(self, identities: dict[str, object], texts: dict[str, str]) -> None:
+        self.identities = identities
+        self.texts = texts
+        self.lower_texts = {d: normalize(t) for d, t in texts.items()}
+        self.id_forms: list[tuple[str, str]] = []  # (form, doc_id): trial IDs and study names
         self.drug_forms: list[tuple[str, str]] = []
-        self.trial_ids = {}
-        for doc_id, meta in docs.items():
-            if meta.get("trial_id"):
-                self.trial_forms.append((meta["trial_id"], doc_id))
-                self.trial_ids.setdefault(meta["trial_id"].upper(), []).append(doc_id)
-            for name in filter(None, (n.strip() for n in meta.get("trial_names", "").split(","))):
-                self.trial_forms.append((name, doc_id))
-            for drug in filter(None, (d.strip() for d in meta.get("drugs", "").split(","))):
-                forms = {drug}
-                for canonical, aliases in vocab.items():
-                    if drug.lower() in (a.lower() for a in aliases):
-                        forms.update(aliases)
-                for form in forms:
+        self.by_trial_id: dict[str, list[str]] = {}
+        table = drug_table()
+        lowered_table = {n.lower(): forms for n, forms in table.items()}
+        alias_to_generic = {a.lower(): n for n, forms in table.items() for a in forms}
+        # names one document gives a drug hold for every document ("fexotamab vedotin (FXV; AB-1234)")
+        all_groups: list[set[str]] = []
+        for ident in identities.values():
+            for group in ident.drug_aliases:
+                low = {g.lower() for g in group}
+                hit = [g for g in all_groups if {x.lower() for x in g} & low]
+                merged = set(group).union(*hit) if hit else set(group)
+                all_groups = [g for g in all_groups if g not in hit] + [merged]
+        for doc_id, ident in identities.items():
+            for tid in ident.trial_ids:
+                self.id_forms.append((tid, doc_id))
+                self.by_trial_id.setdefault(tid.upper(), []).append(doc_id)
+            for name in ident.trial_names:
+                self.id_forms.append((name, doc_id))
+            forms: set[str] = set()
+            for drug in ident.drugs:
+                forms.add(drug)
+                generic = alias_to_generic.get(drug.lower())
+                if generic:
+                    forms.update(lowered_table.get(generic.lower(), ()))
+            for group in all_groups:
+                if any(g.lower() in {f.lower() for f in forms} for g in group):
+                    forms.update(group)
+            for form in forms:
+                if len(form) >= 3:
                     self.drug_forms.append((form, doc_id))
+        self.title_df: dict[str, int] = {}
+        self.title_terms: dict[str, set[str]] = {}
+        for doc_id, ident in identities.items():
+            ts = {t for t in terms(ident.title) if len(t) >= 4 and not t.isdigit()}
+            self.title_terms[doc_id] = ts
+            for t in ts:
+                self.title_df[t] = self.title_df.get(t, 0) + 1
 
-    def resolve(self, text: str) -> tuple[list[str], list[str], str | None]:
-        """Documents named by ``text`` (trial IDs/names beat drug names), the names found, an unknown NCT ID."""
-        found_trials, found_drugs, names = set(), set(), []
-        for form, doc_id in self.trial_forms:
-            if _compiled(form).search(text):
-                found_trials.add(doc_id)
+    def drug_forms_in(self, text: str) -> list[tuple[str, str]]:
+        """Drug names of the indexed documents that ``text`` mentions: (form, doc_id)."""
+        return [(form, doc_id) for form, doc_id in self.drug_forms if form_pattern(form).search(text)]
+
+    def doc_for_id(self, ident: str) -> list[str]:
+        return self.by_trial_id.get(ident.upper(), [])
+
+    def resolve(self, text: str) -> tuple[list[str], list[str]]:
+        """Documents named in ``text`` (trial IDs and study names beat drug names) and the names found."""
+        by_id, by_drug, names = set(), set(), []
+        for form, doc_id in self.id_forms:
+            if form_pattern(form).search(text):
+                by_id.add(doc_id)
                 names.append(form)
-        for form, doc_id in self.drug_forms:
-            if _compiled(form).search(text):
-                found_drugs.add(doc_id)
-                names.append(form)
-        unknown = None
-        for m in NCT_RE.finditer(text):
-            if m.group(0).upper() not in self.trial_ids:
-                unknown = m.group(0).upper()
-        docs = found_trials or found_drugs
-        return sorted(docs), sorted(set(names), key=len, reverse=True), unknown
+        if not by_id:
+            for form, doc_id in self.drug_forms:
+                if form_pattern(form).search(text):
+                    by_drug.add(doc_id)
+                    names.append(form)
+        docs = by_id or by_drug
+        return sorted(docs), sorted(set(names), key=len, reverse=True)
 
+    def resolve_by_title(self, text: str) -> list[str]:
+        """Documents whose title shares a word that few titles have ("the Ommaya study")."""
+        q = {t for t in terms(text) if len(t) >= 4 and t not in STOP_STEMS}
+        n = max(len(self.identities), 1)
+        scores: dict[str, float] = {}
+        for doc_id, ts in self.title_terms.items():
+            for t in q & ts:
+                df = self.title_df.get(t, n)
+                if df <= max(1, n // 20) and df <= 3:
+                    scores[doc_id] = scores.get(doc_id, 0) + 1
+        if not scores:
+            return []
+        best = max(scores.values())
+        winners = [d for d, s in scores.items() if s == best]
+        return winners if len(winners) <= 3 else []
 
-def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_chunks: int) -> list[Concept]:
-    """Key concepts of a question: vocabulary phrases first, then remaining content words."""
-    working = text.translate(DASHES)
-    asks_phase = re.search(r"\b(what|which)\s+phase", working, re.I)
-    descriptors = [] if asks_phase else [r"\bphase\s*(?:[1-4](?:[ab]|/[1-4])?|i{1,3}v?(?:/i{1,3})?)\b"]
-    for pattern in [*(_compiled(n).pattern for n in skip), *descriptors]:
-        # trial/drug names resolve the trial, "the phase 3 trial" describes it: neither is a concept
-        working = re.sub(pattern, lambda m: " " * len(m.group(0)), working, flags=re.I)
-    found: list[tuple[int, Concept]] = []
-    vocab = vocabulary()
-    for canonical, forms in sorted(vocab.items(), key=lambda kv: -max(len(f) for f in kv[1])):
-        for form in sorted(forms, key=len, reverse=True):
-            m = _compiled(form).search(working)
-            if m:
-                found.append((m.start(), Concept(canonical, forms)))
-                working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
+    def covered(self, form: str, scope: list[str] | None = None) -> bool:
+        """Does any document (in scope) mention ``form`` (or, for a known drug, one of its names)?"""
+        forms = [form]
+        for generic, aliases in drug_table().items():
+            if form.lower() in (a.lower() for a in aliases):
+                forms = list(aliases)
                 break
-    for m in QUANTITY_RE.finditer(working):  # "12 mg/kg" is one concept, not three words
-        found.append((m.start(), Concept(m.group(0), (m.group(0),))))
+        for name, aliases in conditions().items():
+            if form.lower() in (a.lower() for a in aliases):
+                forms = list(aliases)
+                break
+        pats = [form_pattern(f) for f in forms if len(f) >= 2]
+        for doc_id in scope or list(self.texts):
+            text = self.texts[doc_id]
+            if any(p.search(text) for p in pats):
+                return True
+        return False
+
+
+STOP_STEMS = {stem(w) for w in STOP} | {"studi", "trial", "cancer", "patient", "phase", "treatment", "therapi", "metastat", "advanc"}
+
+
+def guard_unknown(question: str, catalog: Catalog, scope: list[str] | None, eligibility_like: bool) -> list[str]:
+    """Names in the question that no document (in scope) covers."""
+    unknown: list[str] = []
+    for m in NCT_RE.finditer(question):
+        if not catalog.doc_for_id(m.group(0)):
+            unknown.append(m.group(0).upper())
+    for m in STUDY_NAME_RE.finditer(question):
+        name = m.group(0)
+        if not re.match(r"(?i)phase|cohort|arm|grade|stage|day|week|cycle|covid|her|pd|cd|il", name) and not catalog.covered(name):
+            unknown.append(name)
+    for drug in drug_mentions(question):
+        if not catalog.covered(drug):
+            unknown.append(drug)
+    if not eligibility_like:
+        for cond in condition_mentions(question):
+            if not catalog.covered(cond, scope):
+                unknown.append(cond)
+    return list(dict.fromkeys(unknown))
+
+
+def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: int) -> list[QConcept]:
+    """Key concepts of a question: vocabulary concepts first, then remaining content words, IDF-weighted."""
+    working = text.translate(DASHES)
+    for name in skip:  # names that resolved the trial are not concepts to find in its units
+        working = form_pattern(name).sub(lambda m: " " * len(m.group(0)), working)
+    working = re.sub(r"\bphase\s*(?:[1-4][ab]?(?:/[1-4])?|i{1,3}v?(?:/i{1,3})?)\b", lambda m: " " * len(m.group(0)), working, flags=re.I) if not re.search(r"\b(what|which) phase", working, re.I) else working
+    by_topic, _ = topic_map()
+    found: list[tuple[int, QConcept]] = []
+    for s, e, c in concept_mentions(working):
+        found.append((s, QConcept(c.name, c.forms, 1.0, c.value_type, by_topic.get(c.name))))
+        working = working[:s] + " " * (e - s) + working[e:]
+    for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:mg/kg|mg/m2|mg/m²|μg/kg|ug/kg|mg|g/L|mL/min|months|weeks|days)\b", working, re.I):
+        found.append((m.start(), QConcept(m.group(0), (m.group(0),))))
         working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
-    lowered = normalize(working)
-    for m in TOKEN_RE.finditer(lowered):
+    for m in TOKEN_RE.finditer(normalize(working)):
         tok = m.group(0)
-        if tok in STOP or (len(tok) < 2 and not tok.isdigit()):
+        if tok in STOP or (len(tok) < 2 and not tok.isdigit()) or tok.isdigit() and len(tok) > 3:
             continue
-        found.append((m.start(), Concept(tok, (tok,))))
+        found.append((m.start(), QConcept(tok, (tok,))))
     found.sort(key=lambda pc: pc[0])
-    wh = re.match(r"\s*(what|which)\b(?:'s)?", text, re.I)
-    glue = {"is", "was", "are", "were", "the", "a", "an", "does", "do", "did"}
-    seen, unique = set(), []
-    for i, (pos, c) in enumerate(found):
+    seen, out = set(), []
+    for _, c in found:
         if c.name in seen:
             continue
         seen.add(c.name)
-        is_target = bool(wh) and i == 0 and all(w.lower() in glue for w in text[wh.end() : pos].split())
-        unique.append(Concept(c.name, c.forms, target=is_target))
-    return [_weighted(c, df, n_chunks) for c in unique]
+        out.append(_weighted(c, df, n_units))
+    return out
 
 
-def _weighted(c: Concept, df: dict[str, int], n: int) -> Concept:
+def _weighted(c: QConcept, df: dict[str, int], n: int) -> QConcept:
     def freq(term: str) -> int:
         toks = [stem(t) for t in TOKEN_RE.findall(normalize(term))] or [term]
         return min(df.get(t, 0) for t in toks)
 
     seen = [f for f in (freq(form) for form in c.forms) if f > 0]
     if not seen:
-        # a word the corpus never uses: weigh it moderately, not as the rarest word of all
-        return Concept(c.name, c.forms, weight=UNSEEN_WEIGHT, target=c.target)
-    weight = math.log((n + 1) / (max(seen) + 0.5))  # as rare as its most common wording
-    return Concept(c.name, c.forms, weight=min(max(weight, 0.5), 8.0), target=c.target)
+        weight = UNSEEN_WEIGHT
+    else:
+        weight = min(max(math.log((n + 1) / (max(seen) + 0.5)), 0.5), 8.0)
+    return QConcept(c.name, c.forms, weight, c.value_type, c.topic)
 
 
-def unit_terms(text: str) -> set[str]:
-    return {stem(t) for t in TOKEN_RE.findall(normalize(text))}
+def concept_in(c: QConcept, text: str, text_terms: set[str]) -> bool:
+    if len(c.forms) == 1 and " " not in c.forms[0]:
+        return stem(c.forms[0]) in text_terms or bool(form_pattern(c.forms[0]).search(text))
+    return any(form_pattern(f).search(text) for f in c.forms)
 
 
-def concept_matches(concept: Concept, text: str, terms: set[str]) -> bool:
-    """A concept is in a text if one of its phrases is, or (single words) its stem is."""
-    if len(concept.forms) == 1 and " " not in concept.forms[0]:
-        return stem(concept.forms[0]) in terms or concept_in(concept, text)
-    return concept_in(concept, text)
+SCREEN_INTENT = re.compile(
+    r"\b(?:can|could|would|will|may|might|am|is|are|do|does|should)\s+(?:i|he|she|they|we|you|my \w+|the patient|a patient|this patient|"
+    r"someone|somebody|patients?|people|a \d+[- ]year[- ]old|an? \w+)\b[^?.!]{0,60}?\b(?:join|be eligible|eligible|qualify|"
+    r"get (?:into|in on|in|on)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it)|take part|enrol\w*|be (?:accepted|considered|allowed|included)|"
+    r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
+    r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
+    r"|\b(?:which|what|any) (?:of (?:these|the|your) )?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take)\b"
+    r"|\bscreen (?:me|him|her|this patient|the patient)\b",
+    re.I,
+)
+PATIENT_WORDS = re.compile(r"\b(i|i'm|i've|im|my|me|he|she|his|her|he's|she's|patient|pt|mum|mom|dad|father|mother|husband|wife|son|daughter|sister|brother|friend|yo|y/o|year[- ]old)\b", re.I)
+
+
+def describes_patient(question: str, follow_up: bool = False) -> bool:
+    """Does the text describe a patient (beyond an age alone)? Then an eligibility question is a screening; in a
+    screening conversation, any new patient fact is."""
+    if not follow_up and not PATIENT_WORDS.search(question):
+        return False
+    from .screening import extract_patient
+
+    pf = extract_patient(question)
+    n = sum(bool(x) for x in (pf.conditions, pf.drugs, pf.labs, pf.ps, pf.lines, pf.mets, pf.brain, pf.infections, pf.biomarkers, pf.stage, pf.steroid_doses, pf.pregnancy))
+    if follow_up:
+        return n >= 1 or pf.age is not None
+    return n >= 1 and (n >= 2 or pf.age is not None or len(question.split()) >= 12)
+
+
+SCREENING_MARK = re.compile(r"^(?:Screening against the trial criteria|Based only on what you told me)", re.M)
+
+
+def _screened_before(history: list[dict]) -> bool:
+    """Was the last answer a screening (its opening words say so)?"""
+    answers = [h.get("content") or "" for h in history if h.get("role") == "assistant"]
+    return bool(answers) and bool(SCREENING_MARK.search(answers[-1]))
+
+
+STUDY_WORD = re.compile(r"\b(stud(y|ies)|trials?|protocol|cohort)\b", re.I)
+
+
+def _names_trial(names: list[str], catalog: Catalog) -> bool:
+    """Is one of the names a trial ID or study name (not just a drug)?"""
+    forms = {f.lower() for f, _ in catalog.id_forms}
+    return any(n.lower() in forms for n in names)
+
+
+def _names_distinct_trials(question: str, catalog: Catalog, names: list[str]) -> bool:
+    """Does the question name two different trials (names resolving to disjoint sets of documents)?"""
+    sets = [frozenset(catalog.resolve(n)[0]) for n in names]
+    sets = [x for x in sets if x]
+    return any(not (a & b) for i, a in enumerate(sets) for b in sets[i + 1 :])
+
+
+TOPIC_PRIORITY = {"efficacy": 0, "safety": 1, "eligibility": 2, "design": 3, "logistics": 4, "dosing": 5}
+FOCUS_VALUE_TYPES = {"percent", "duration", "count", "dose", "threshold", "ratio"}
+GENERIC_FOCUS = {"adverse events", "serious adverse events", "dose reduction", "discontinuation", "death", "dose", "schedule",
+                 "administration", "eligibility", "arms", "enrollment", "phase", "age", "follow-up", "life expectancy"}
+
+
+def focus_concepts(plan: QueryPlan) -> list[QConcept]:
+    """The concepts an answering unit must speak of (one of them, in its text or what it is read with): the
+    endpoint, adverse event or lab value the question asks about."""
+    return [
+        c for c in plan.concepts
+        if c.weight >= 0.5 and c.name not in GENERIC_FOCUS and (c.value_type in FOCUS_VALUE_TYPES or c.topic == "safety")
+    ]
+
+
+def condition_focus(question: str) -> list[QConcept]:
+    """Cancer types the question names: an answer must be about one of them (its unit, section or document)."""
+    return [QConcept(name, conditions()[name], 1.0) for name in condition_mentions(question)]
+
+
+def absent_drugs(question: str, catalog: Catalog, scope: list[str] | None, entity_names: list[str]) -> list[str]:
+    """Drugs the question names that the documents in scope never mention ("the docetaxel arm" of a trial that
+    has none): such a question cannot be answered from them."""
+    if not scope:
+        return []
+    named = {n.lower() for n in entity_names}
+    out = []
+    for drug in drug_mentions(question):
+        if drug.lower() in named:
+            continue
+        if not catalog.covered(drug, scope):
+            out.append(drug)
+    return out
+
+
+def _user_turns(history: list[dict]) -> list[str]:
+    return [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
 
 
 def plan_query(
     question: str,
     catalog: Catalog,
     df: dict[str, int],
-    n_chunks: int,
+    n_units: int,
     history: list[dict] | None = None,
     trial: str | None = None,
 ) -> QueryPlan:
     plan = QueryPlan(question=question)
-    doc_ids, names, unknown = catalog.resolve(question)
-    plan.unknown_trial = unknown
-    previous_user = [h.get("content", "") for h in (history or []) if h.get("role") == "user" and h.get("content")]
+    history = history or []
+    named, names = catalog.resolve(question)
+    carried: list[str] = []
+    for turn in reversed(_user_turns(history)):  # the trial in focus from earlier turns
+        prev, _ = catalog.resolve(turn)
+        prev = prev or (catalog.resolve_by_title(turn) if STUDY_WORD.search(turn) else [])
+        if prev:
+            carried = prev
+            break
+    if named and carried and not _names_trial(names, catalog) and set(named) & set(carried):
+        named = [d for d in named if d in carried]  # "… and with Herceptin?" keeps the trial in focus
+    if not named and not carried and trial is None and STUDY_WORD.search(question) and not CROSS_RE.search(question):
+        named = catalog.resolve_by_title(question)
+    plan.named, plan.entities = named, names
+    eligibility_like = bool(AGE_RE.search(question) or re.search(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|get into|accept\w*|allow\w*)\b", question, re.I))
     if trial:
-        by_id = catalog.trial_ids.get(trial.upper())
-        doc_ids = by_id or ([trial] if trial in catalog.docs else catalog.resolve(trial)[0])
-        if not doc_ids:
-            plan.unknown_trial = trial
-    elif not doc_ids and not unknown:
-        for turn in reversed(previous_user):  # carry the trial in focus from earlier turns
-            prev_docs, _, _ = catalog.resolve(turn)
-            if prev_docs:
-                doc_ids = prev_docs
-                break
-    plan.doc_ids = doc_ids or None
-    plan.entities = names
-    plan.concepts = extract_concepts(question, names, df, n_chunks)
-    if FOLLOWUP_RE.match(question) and previous_user:
-        prev = extract_concepts(previous_user[-1], catalog.resolve(previous_user[-1])[1], df, n_chunks)
+        by_id = catalog.doc_for_id(trial)
+        scope = by_id or ([trial] if trial in catalog.texts else catalog.resolve(trial)[0])
+        if not scope:
+            plan.unknown = [trial]
+            return plan
+        plan.doc_ids = scope
+    elif named:
+        plan.doc_ids = named
+    elif carried:
+        plan.doc_ids, plan.carried = carried, True
+    plan.unknown = guard_unknown(question, catalog, plan.doc_ids, eligibility_like)
+    plan.concepts = extract_concepts(question, names, df, n_units)
+    users = _user_turns(history)
+    if users and (FOLLOWUP_RE.match(question) or len(plan.concepts) <= 1):
+        prev = extract_concepts(users[-1], catalog.resolve(users[-1])[1], df, n_units)
         have = {c.name for c in plan.concepts}
-        # carried-over concepts count, but less than the ones asked now
-        plan.concepts += [Concept(c.name, c.forms, weight=0.35 * c.weight) for c in prev if c.name not in have]
+        plan.concepts += [QConcept(c.name, c.forms, 0.35 * c.weight, c.value_type, c.topic) for c in prev if c.name not in have]
+    # what is asked
     age = AGE_RE.search(question)
     if age:
         plan.age = int(age.group(1) or age.group(2))
-    if (plan.age is not None or AGE_TOPIC_RE.search(question)) and not DESCRIPTIVE_AGE_RE.search(question):
-        plan.intent = "age"
+    for vt, pattern in VALUE_Q:
+        if pattern.search(question):
+            plan.value_type, plan.value_type_explicit = vt, True
+            break
+    if plan.value_type is None:
+        typed = [c for c in plan.concepts if c.value_type and c.weight >= 0.5]
+        typed.sort(key=lambda c: TOPIC_PRIORITY.get(c.topic or "", 9))
+        if typed:
+            plan.value_type = typed[0].value_type
+    plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
+    plan.focus = focus_concepts(plan)
+    plan.drugs = list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
+    plan.conditions = [] if eligibility_like else condition_focus(question)
+    if not eligibility_like and not plan.unknown:
+        missing = absent_drugs(question, catalog, plan.doc_ids, names)
+        if missing:
+            plan.unknown = missing
+            plan.unknown_in_scope = True
+    if not plan.concepts and plan.value_type is None and plan.age is None:
+        plan.strategy = "empty"
+    elif (SCREEN_INTENT.search(question) and describes_patient(question)) or (_screened_before(history) and describes_patient(question, follow_up=True)):
+        plan.strategy = "screen"
+    elif (plan.age is not None or AGE_TOPIC_RE.search(question)) and not DESCRIPTIVE_AGE_RE.search(question):
+        plan.strategy = "age"
+        plan.value_type = "age"
     elif LIST_RE.search(question):
-        plan.intent = "list"
+        plan.strategy = "list"
         q = question.lower()
-        plan.list_kind = "exclusion" if "exclu" in q else ("inclusion" if "inclu" in q else None)
-    if MONEY_Q_RE.search(question):
-        plan.answer_type = "money"
-    elif NUMERIC_Q_RE.search(question) or any(c.name in NUMERIC_CONCEPTS for c in plan.concepts[:1]):
-        plan.answer_type = "number"  # the answer must state a number the question did not
-    if any(c.name == "contact" for c in plan.concepts):
-        plan.intent = "contact" if plan.intent == "fact" else plan.intent
-    expansions = [f for c in plan.concepts for f in c.forms]
+        plan.list_kind = "exclusion" if re.search(r"exclu|disqualif|rule[sd]? out|not allowed", q) else ("inclusion" if "inclu" in q else None)
+    elif plan.value_type == "contact" or any(c.name == "contact" for c in plan.concepts if c.weight >= 0.5):
+        plan.strategy = "contact"
+        plan.value_type = "contact"
+    elif len(named) > 1 and COMPARE_CUE.search(question) and _names_distinct_trials(question, catalog, names):
+        plan.strategy = "compare"
+    elif not plan.doc_ids and CROSS_RE.search(question):
+        plan.strategy = "cross_trial"
+    expansions = [f for c in plan.concepts if c.weight >= 0.5 for f in c.forms[:6]]
     plan.search_text = " ".join([question, *expansions])
     return plan

@@ -1,4 +1,6 @@
-"""Shared fixtures: a real index (real Chroma, real MiniLM embeddings) built once per session in a temp dir."""
+"""Shared fixtures: real indexes (real Chroma, real MiniLM embeddings through the ONNX export) built once per
+session in temp dirs — the corpus without its manifest (as a user's own folder would be), and a small synthetic
+corpus of documents that are not the corpus, so behaviour is tested on text the rules never saw."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from assistant.settings import ROOT, Settings
 from assistant.store import ingest
 
 NLI4CT = ROOT.parent / "shared" / "data" / "nli4ct"
+SYNTHETIC = Path(__file__).parent / "fixtures" / "synthetic"
 
 
 @pytest.fixture(scope="session")
@@ -19,12 +22,20 @@ def settings(tmp_path_factory) -> Settings:
     return Settings(index_dir=tmp_path_factory.mktemp("index"))
 
 
+def build(settings: Settings, folder: Path, index_dir: Path, use_manifest: bool = False) -> Path:
+    loaded = load_documents([folder], use_manifest=use_manifest)
+    assert not loaded.skipped, loaded.skipped
+    ingest(loaded.docs, settings, index_dir, replace_sources=[folder], show_progress=False)
+    return index_dir
+
+
 @pytest.fixture(scope="session")
-def corpus_index(settings) -> Path:
-    docs, skipped = load_documents([settings.corpus_dir])
-    assert not skipped
-    ingest(docs, settings, settings.index_dir, delete_missing=True, show_progress=False)
-    return settings.index_dir
+def corpus_index(settings, tmp_path_factory) -> Path:
+    """The seed corpus, ingested without manifest.json (identity read from the documents)."""
+    folder = tmp_path_factory.mktemp("corpus")
+    for p in (ROOT / "corpus").glob("*.txt"):
+        shutil.copy(p, folder / p.name)
+    return build(settings, folder, settings.index_dir)
 
 
 @pytest.fixture(scope="session")
@@ -34,15 +45,13 @@ def assistant(settings, corpus_index):
     return Assistant.open(corpus_index, settings)
 
 
-@pytest.fixture
-def small_corpus(tmp_path) -> Path:
-    """Two short documents copied from the corpus into a temp folder."""
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name in ("nct07289048-ibi363-registry.txt", "nct07134153-intrathecal-tdxd-registry.txt"):
-        shutil.copy(ROOT / "corpus" / name, folder / name)
-    return folder
+@pytest.fixture(scope="session")
+def synthetic_index(settings, tmp_path_factory) -> Path:
+    return build(settings, SYNTHETIC, tmp_path_factory.mktemp("synthetic-index"))
 
 
-def source_text(assistant, citation) -> str:
-    return assistant.sources[citation.doc_id].text
+@pytest.fixture(scope="session")
+def synthetic(settings, synthetic_index):
+    from assistant import Assistant
+
+    return Assistant.open(synthetic_index, settings)

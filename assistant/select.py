@@ -1,0 +1,445 @@
+"""Select-evidence stage: score retrieved units against the question, then let a strategy pick what answers.
+
+Each candidate unit gets plain, inspectable features — cosine similarity to the question, IDF-weighted concept
+coverage, BM25, whether it states a value of the asked type (a PFS question needs a duration, an ORR question a
+percentage, "how many" a count), whether its section is where such answers live, whether it is a methods or
+definition sentence — combined by a logistic model whose weights and abstention threshold are fitted on
+development data (``assistant fit``; values in ``Settings``).
+
+Strategies (one selection step after retrieval, as llama-index node postprocessors are):
+``fact`` (best units), ``list`` (a criteria section), ``age`` (age limits), ``contact`` (the trial's named
+contact), ``cross_trial`` (best units per trial), ``compare`` (best units per named trial).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .adapters.layout import section_type, sentence_spans
+from .query import QueryPlan, concept_in, terms, topic_map
+from .retrieve import Candidate
+from .vocab import form_pattern
+
+NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the digits in HER2, B7-H3
+CI_LEVEL = re.compile(r"\b9[05]\s?%\s*(?:CI|confidence)", re.I)
+VALUE_PATTERNS = {
+    "percent": re.compile(r"\d+(?:\.\d+)?\s?%|\bper ?cent\b", re.I),
+    "duration": re.compile(r"\d+(?:\.\d+)?\s*(?:-|to)?\s*(?:\d+(?:\.\d+)?\s*)?(?:months?|mos?\.?|weeks?|wks?|days?|years?|yrs?|hours?)\b", re.I),
+    "count": re.compile(
+        r"\d+\s*(?:\w+\s)?(?:participants?|patients?|subjects?|people|women|men|persons?|pts|cases|events)\b|\bn\s*=\s*\d+|\d+\s*/\s*\d+"
+        r"|\b(?:enrol\w*|accrual|sample size|total|number|analy[sz]ed|affected|count)\b[^.\n]{0,40}?\d+|:\s*\d+(?:\s|$)",
+        re.I,
+    ),
+    "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|ug|mcg|g|mL|IU|units?|AUC\s?\d*|kBq|MBq|mCi|Gy|cGy)(?:\s*/\s*(?:kg|m2|m²|m\^2|day|d|week|dose))?\b|\bAUC\s?\d", re.I),
+    "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I),
+    "threshold": re.compile(r"[≥≤<>]=?\s*\d|\b(?:at least|greater than|less than|more than|no more than|above|below|up to|minimum|maximum|or (?:more|less|greater|higher|lower))\b.{0,20}\d|\d\s*(?:x|×)\s*(?:ULN|upper|10\^?9|109|the)|\d+(?:\.\d+)?\s*(?:g/dl|g/l|mg/dl|µmol/l|umol/l|/mm\^?3|/mm3|/mm³|/µl|/ul|ml/min|%)", re.I),
+    "age": re.compile(r"\d{1,3}\s*(?:years|yrs|y)\b|\bage", re.I),
+    "money": re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars|euros?)\b|\bfree of charge\b|\bno cost\b|\bat no (?:cost|charge)\b|\bpaid\b|\breimburs", re.I),
+    "contact": re.compile(r"@|\b(?:phone|e-?mail|tel)\b|\+\d[\d ()#.-]{6,}\d", re.I),
+    "phase": re.compile(r"\bphase\b|\bPHASE\d", re.I),
+}
+RESULT_UNITS = {
+    "percent": re.compile(r"percent|%|proportion|rate", re.I),
+    "duration": re.compile(r"months?|weeks?|days?|years?|hours?", re.I),
+    "count": re.compile(r"participants?|patients?|subjects?|events?|count|number", re.I),
+}
+METHODS_RE = re.compile(
+    r"\b(?:will be|would be|is|was|were|are) (?:calculated|assessed|estimated|measured|evaluated|analy[sz]ed|compared|defined|determined|summari[sz]ed|tested|reported|used)\b"
+    r"|\bdefined as\b|\bKaplan[- ]Meier\b|\bcalculated (?:using|as|from)\b|\bmeasured (?:from|as)\b|\bestimated using\b|\bmethod\b",
+    re.I,
+)
+FIRST_PERSON_RE = re.compile(r"\b(I'm|I'll|I am|I will|I've|my patients)\b")
+LONG_QUOTE_WORDS = 60
+
+
+@dataclass
+class Evidence:
+    """A unit (or one sentence of it) chosen to quote, with the lines it is read with."""
+
+    doc_id: str
+    unit: int
+    start: int
+    end: int
+    section: str
+    kind: str
+    context: tuple[tuple[int, int], ...] = ()
+    prob: float = 0.0
+    features: dict = field(default_factory=dict)
+    n: int = 0  # citation number (set by the composer)
+    context_n: list[int] = field(default_factory=list)
+    quote: str = ""
+
+
+def states_value(text: str, value_type: str | None, question: str, unit_attrs: dict | None = None) -> bool:
+    """Does ``text`` state a value of the asked type that the question itself does not give?"""
+    if value_type is None:
+        return False
+    unit_attrs = unit_attrs or {}
+    asked = set(NUMBER_RE.findall(question))
+    if value_type in RESULT_UNITS and unit_attrs.get("unit") and RESULT_UNITS[value_type].search(unit_attrs["unit"]):
+        return any(n not in asked for n in NUMBER_RE.findall(text))
+    pattern = VALUE_PATTERNS.get(value_type)
+    if pattern is None:
+        return False
+    cleaned = CI_LEVEL.sub(" ", text)
+    for m in pattern.finditer(cleaned):
+        nums = NUMBER_RE.findall(m.group(0))
+        if value_type in ("contact", "phase", "money") or not nums or any(n not in asked for n in nums):
+            return True
+    return False
+
+
+def coverage(plan: QueryPlan, text: str, context: str = "") -> float:
+    """IDF-weighted share of the question's concepts the unit states (half credit via its section/context)."""
+    if not plan.concepts:
+        return 0.0
+    tt = terms(text)
+    ct = terms(context) if context else set()
+    total = sum(c.weight for c in plan.concepts)
+    got = 0.0
+    for c in plan.concepts:
+        if concept_in(c, text, tt):
+            got += c.weight
+        elif context and concept_in(c, context, ct):
+            got += 0.5 * c.weight
+    return got / total if total else 0.0
+
+
+FEATURES = ("dense", "dense_rel", "lexical", "context", "bm25", "answer_type", "type_missing", "section", "kind_result", "label", "group", "methods", "entity")
+CONTEXT_KEYS = ("measure", "group", "group_title", "unit", "time_frame", "cohort")
+SHORT_CONTEXT_WORDS = 25  # a criterion's parent line is shown with it only when short
+
+
+def unit_context(doc, unit) -> str:
+    """What a unit is read with: its section path, label, parent lines and layout attributes."""
+    parts = [" ".join(unit.section), unit.label]
+    parts += [doc.text[s:e] for s, e in unit.context]
+    parts += [unit.attrs[k] for k in CONTEXT_KEYS if unit.attrs.get(k)]
+    return " ".join(p for p in parts if p)
+
+
+def unit_features(plan: QueryPlan, cand: Candidate, doc, unit, bm25_max: float, dense_max: float = 0.0) -> tuple[dict, tuple[int, int]]:
+    """Features of one candidate, and the span to quote (the best sentence of a long unit)."""
+    start, end = unit.start, unit.end
+    context = unit_context(doc, unit)
+    text = doc.text[start:end]
+    if len(text.split()) > LONG_QUOTE_WORDS:
+        spans = sentence_spans(doc.text, start, end)
+        if len(spans) > 1:
+            def sent_score(sp):
+                t = doc.text[sp[0] : sp[1]]
+                return coverage(plan, t) + (0.5 if states_value(t, plan.value_type, plan.question, unit.attrs) else 0.0)
+
+            start, end = max(spans, key=sent_score)
+            text = doc.text[start:end]
+    stype = section_type(unit.section)
+    _, topic_sections = topic_map()
+    expected = {s for t in plan.topics for s in topic_sections.get(t, ())}
+    typed = states_value(text, plan.value_type, plan.question, unit.attrs)
+    f = {
+        "dense": cand.dense,
+        "dense_rel": cand.dense - dense_max,
+        "label": 1.0 if is_label(doc, unit) else 0.0,
+        "group": group_match(plan, doc, unit),
+        "lexical": coverage(plan, text),
+        "context": coverage(plan, text + " " + context),
+        "bm25": cand.bm25 / bm25_max if bm25_max > 0 else 0.0,
+        "answer_type": 1.0 if typed else 0.0,
+        "type_missing": 1.0 if plan.value_type and not typed else 0.0,
+        "section": 1.0 if expected and stype in expected else 0.0,
+        "kind_result": 1.0 if unit.kind in ("result", "adverse_event") and plan.value_type in ("percent", "duration", "count") else 0.0,
+        "methods": 1.0 if METHODS_RE.search(text) or FIRST_PERSON_RE.search(text) else 0.0,
+        "entity": 1.0 if any(form_pattern(n).search(text) for n in plan.entities) else 0.0,
+    }
+    return f, (start, end)
+
+
+def _group_words(text: str) -> set[str]:
+    return {t for t in terms(text) if len(t) > 1}
+
+
+def doc_groups(doc) -> dict[str, set[str]]:
+    """Each group (arm) named in a document's results → its words."""
+    cache = getattr(doc, "_groups", None)
+    if cache is None:
+        cache = {}
+        for u in doc.units:
+            g = u.attrs.get("group_title") or u.attrs.get("group")
+            if g and g not in cache:
+                cache[g] = _group_words(g)
+        object.__setattr__(doc, "_groups", cache)
+    return cache
+
+
+def group_match(plan: QueryPlan, doc, unit) -> float:
+    """+1 when the question names this unit's group (arm) rather than another one; -1 when it names another
+    group but not this one; 0 when the unit has no group or the question names none."""
+    g = unit.attrs.get("group_title") or unit.attrs.get("group")
+    if not g:
+        return 0.0
+    groups = doc_groups(doc)
+    if len(groups) < 2:
+        return 0.0
+    common = set.intersection(*groups.values()) if groups else set()
+    q = plan_terms(plan)
+    scores = {name: len((words - common) & q) for name, words in groups.items()}
+    best = max(scores.values())
+    if best == 0:
+        return 0.0
+    return 1.0 if scores.get(g, 0) == best else -1.0
+
+
+def plan_terms(plan: QueryPlan) -> set[str]:
+    cache = getattr(plan, "_terms", None)
+    if cache is None:
+        cache = _group_words(plan.question)
+        object.__setattr__(plan, "_terms", cache)
+    return cache
+
+
+def probability(f: dict, settings) -> float:
+    z = settings.bias + sum(getattr(settings, f"w_{k}") * f[k] for k in FEATURES)
+    return 1.0 / (1.0 + math.exp(-max(min(z, 30), -30)))
+
+
+def score_candidates(plan: QueryPlan, cands: list[Candidate], index, settings) -> list[Evidence]:
+    """Every retrieved unit scored (pieces of one unit merged: the best piece counts), best first."""
+    bm25_max = max((c.bm25 for c in cands), default=0.0)
+    dense_max = max((c.dense for c in cands), default=0.0)
+    best: dict[tuple[str, int], Evidence] = {}
+    for c in cands:
+        doc = index.docs[c.doc_id]
+        unit = doc.units[c.unit]
+        f, (s, e) = unit_features(plan, c, doc, unit, bm25_max, dense_max)
+        p = probability(f, settings)
+        key = (c.doc_id, c.unit)
+        if key not in best or p > best[key].prob:
+            best[key] = Evidence(c.doc_id, c.unit, s, e, " › ".join(unit.section), unit.kind, unit.context, p, f)
+    return sorted(best.values(), key=lambda ev: -ev.prob)
+
+
+# --------------------------------------------------------------------------- strategies
+def _covered(plan: QueryPlan, index, evs: list[Evidence]) -> set[str]:
+    out = set()
+    for ev in evs:
+        doc = index.docs[ev.doc_id]
+        text = doc.text[ev.start : ev.end] + " " + unit_context(doc, doc.units[ev.unit])
+        tt = terms(text)
+        out |= {c.name for c in plan.concepts if concept_in(c, text, tt)}
+    return out
+
+
+NUMERIC_TYPES = {"percent", "duration", "count", "dose", "threshold", "date", "money", "ratio"}
+
+
+def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
+    """The gates a lead unit must pass: it states a value of the asked type, it speaks of every focus concept, and
+    it covers enough of the question."""
+    typed_focus = any(c.value_type == plan.value_type for c in plan.focus)
+    if (plan.value_type_explicit or typed_focus) and plan.value_type in NUMERIC_TYPES and not ev.features.get("answer_type"):
+        return False
+    if plan.value_type in NUMERIC_TYPES and ev.features.get("methods"):
+        return False  # "A 95% CI for the median PFS will be calculated…" describes a method, it reports no value
+    if ev.features.get("context", 0.0) < settings.min_coverage:
+        return False
+    unit = index.docs[ev.doc_id].units[ev.unit]
+    if is_label(index.docs[ev.doc_id], unit):
+        return False  # a measure title, group title or list header names what a value is; it is not the value
+    doc = index.docs[ev.doc_id]
+    text = doc.text[ev.start : ev.end] + " " + unit_context(doc, unit)
+    tt = terms(text)
+    if plan.focus and not any(concept_in(c, text, tt) for c in plan.focus):
+        return False
+    if plan.value_type == "dose" and plan.drugs and not any(form_pattern(d).search(text) for d in plan.drugs):
+        return False  # a dose answer names the drug it is the dose of
+    if plan.conditions:
+        about = text + " " + doc.title
+        if not any(concept_in(c, about, terms(about)) for c in plan.conditions):
+            return False
+    return True
+
+
+LABEL_ROLES = {"measure", "group", "group_description", "measure_type", "header", "n"}
+
+
+def is_label(doc, unit) -> bool:
+    """A unit that names or introduces other units rather than stating a fact of its own."""
+    text = doc.text[unit.start : unit.end].strip()
+    return unit.attrs.get("role") in LABEL_ROLES or unit.kind == "heading" or (text.endswith(":") and len(text.split()) <= 25)
+
+
+def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit: int | None = None) -> list[Evidence]:
+    """The best unit that can answer, the ones nearly as good, units that answer a part of the question the others
+    do not, and — for a result row — the same measure's rows for the other groups. [] to abstain."""
+    leads = [ev for ev in scored if ev.prob >= settings.answer_threshold and can_answer(plan, ev, index, settings)]
+    if not leads:
+        return []
+    scored = [leads[0]] + [ev for ev in scored if ev is not leads[0]]
+    top = leads[0].prob
+    chosen: list[Evidence] = []
+    seen_text: set[str] = set()
+
+    def take(ev: Evidence) -> bool:
+        text = " ".join(index.docs[ev.doc_id].text[ev.start : ev.end].split())
+        if text in seen_text or any(c.doc_id == ev.doc_id and c.unit == ev.unit for c in chosen):
+            return False
+        seen_text.add(text)
+        chosen.append(ev)
+        return True
+
+    limit = limit or settings.max_citations
+    take(scored[0])
+    for ev in scored[1:]:
+        if len(chosen) >= limit or ev.prob < settings.answer_threshold:
+            break
+        if not can_answer(plan, ev, index, settings):
+            continue
+        if ev.prob >= settings.support_ratio * top and (not plan.value_type or ev.features.get("answer_type")):
+            take(ev)
+        elif ev.features.get("lexical", 0) > 0:
+            have = _covered(plan, index, chosen)
+            new = _covered(plan, index, [ev]) - have
+            if any(c.name in new and c.weight >= 1.0 for c in plan.concepts):
+                take(ev)  # answers a part of the question nothing chosen so far does
+    lead = chosen[0]
+    lead_unit = index.docs[lead.doc_id].units[lead.unit]
+    if lead_unit.kind in ("result", "adverse_event") and lead_unit.attrs.get("measure", lead_unit.attrs.get("term")):
+        key = lead_unit.attrs.get("measure") or lead_unit.attrs.get("term")
+        for ev in scored:
+            u = index.docs[ev.doc_id].units[ev.unit]
+            if len(chosen) >= limit + 2:
+                break
+            same = ev.doc_id == lead.doc_id and u.kind == lead_unit.kind and (u.attrs.get("measure") or u.attrs.get("term")) == key
+            if same and u.attrs.get("group") != lead_unit.attrs.get("group") and ev.prob >= 0.5 * settings.answer_threshold:
+                take(ev)  # the same measure in the other groups: arms are read side by side
+    return chosen
+
+
+AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years|yrs)", re.I)
+AGE_MIN = [
+    re.compile(r"(?:≥|>=|at least|aged?\s*≥|older than|over)\s*(\d{1,3})\s*(?:years|yrs)", re.I),
+    re.compile(r"(\d{1,3})\s*(?:years?|yrs)\s*(?:of age\s*)?(?:and|or)\s*(?:over|older|above)", re.I),
+    re.compile(r"(\d{1,3})\+\s*years", re.I),
+    re.compile(r"(?:minimum|lower)[^.\n]{0,25}?(\d{1,3})\s*years", re.I | re.S),
+    re.compile(r"(?:greater than or equal to|> or equal to)\s*(\d{1,3})", re.I),
+]
+AGE_MAX = [
+    re.compile(r"(?:maximum|upper)[^.\n]{0,25}?(\d{1,3})\s*years", re.I | re.S),
+    re.compile(r"(?:≤|<=|up to|no older than|younger than|under)\s*(\d{1,3})\s*(?:years|yrs)", re.I),
+    re.compile(r"(?:less than or equal to|< or equal to)\s*(\d{1,3})\s*(?:years|yrs)", re.I),
+]
+AGE_CONTEXT = re.compile(r"\bage[sd]?\b|\byears? of age\b|\byears? old\b|\beligible ages?\b", re.I)
+AGE_NOT = re.compile(r"\b(median|mean|average)\s+age\b|\brange,", re.I)
+
+
+def age_limits_of(text: str, label: str = "") -> tuple[int | None, int | None]:
+    """(minimum, maximum) age a unit states; (None, None) unless it speaks of age (not a follow-up time)."""
+    if not AGE_CONTEXT.search(label + " " + text) or AGE_NOT.search(text):
+        return None, None
+    lo = hi = None
+    m = AGE_RANGE.search(text)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+    for p in AGE_MIN:
+        if lo is None and (m := p.search(label + " " + text)):
+            lo = int(m.group(1))
+    for p in AGE_MAX:
+        if hi is None and (m := p.search(label + " " + text)):
+            hi = int(m.group(1))
+    return lo, hi
+
+
+def select_age(plan: QueryPlan, scored: list[Evidence], index) -> tuple[dict[str, list[Evidence]], dict[str, tuple[int | None, int | None]]]:
+    """Units stating age limits, per document (from the retrieved candidates of eligibility sections)."""
+    found: dict[str, list[Evidence]] = {}
+    limits: dict[str, tuple[int | None, int | None]] = {}
+    for ev in scored:
+        doc = index.docs[ev.doc_id]
+        unit = doc.units[ev.unit]
+        if section_type(unit.section) not in ("eligibility", "other", "design") and unit.kind != "field":
+            continue
+        text = doc.text[unit.start : unit.end]
+        if len(text.split()) > 60:
+            continue
+        lo, hi = age_limits_of(text, unit.label)
+        if lo is None and hi is None:
+            continue
+        bucket = found.setdefault(ev.doc_id, [])
+        if any(b.unit == ev.unit for b in bucket):
+            continue
+        bucket.append(Evidence(ev.doc_id, ev.unit, unit.start, unit.end, ev.section, unit.kind, unit.context, ev.prob, ev.features))
+        old_lo, old_hi = limits.get(ev.doc_id, (None, None))
+        limits[ev.doc_id] = (
+            lo if lo is not None and (old_lo is None or lo > old_lo) else old_lo,
+            hi if hi is not None and (old_hi is None or hi < old_hi) else old_hi,
+        )
+    return found, limits
+
+
+def select_criteria(plan: QueryPlan, doc_ids: list[str], index) -> tuple[list[Evidence], list[str]]:
+    """For list questions: the criteria of the asked kind (and cohort), and the cohorts not shown."""
+    items: list[Evidence] = []
+    cohorts: dict[str, list[Evidence]] = {}
+    for doc_id in doc_ids:
+        doc = index.docs[doc_id]
+        for i, u in enumerate(doc.units):
+            if u.kind != "criterion":
+                continue
+            ctype = u.attrs.get("criterion_type", "inclusion")
+            if plan.list_kind and ctype != plan.list_kind:
+                continue
+            ev = Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, 1.0)
+            cohort = u.attrs.get("cohort")
+            if cohort:
+                cohorts.setdefault(cohort, []).append(ev)
+            else:
+                items.append(ev)
+    asked = [c for c in plan.concepts if c.weight >= 0.5 and c.name not in ("eligibility", "inclusion", "exclusion")]
+    matched = [name for name in cohorts if any(concept_in(c, name, terms(name)) for c in asked)]
+    others = [name for name in cohorts if name not in matched]
+    for name in matched:
+        items.extend(cohorts[name])
+    if not items and cohorts and not matched:
+        others = list(cohorts)
+    items.sort(key=lambda e: (e.doc_id, e.start))
+    return items, others
+
+
+CONTACT_LINE = re.compile(r"@|\b(?:phone|e-?mail|tel)\b|\+?\d[\d ()#.-]{7,}\d", re.I)
+NAME_LINE = re.compile(r"^[A-Z][A-Za-z.'-]+(?:[ ,]+[A-Z][A-Za-z.'-]+){1,5}(?:,? (?:MD|PhD|Ph\.D\.|M\.D\.|RN|MSc)[A-Za-z.,]*)?$")
+
+
+def select_contact(doc_ids: list[str], scored: list[Evidence], index) -> list[Evidence]:
+    """The trial's named contact with phone and email, as one verbatim span per contact block."""
+    out: list[Evidence] = []
+    for doc_id in doc_ids:
+        doc = index.docs[doc_id]
+        if doc.identity.kind == "news report":
+            continue  # a news site's own contact is not the trial's
+        units = doc.units
+        hits = [i for i, u in enumerate(units) if u.kind == "contact" or (CONTACT_LINE.search(doc.text[u.start : u.end]) and section_type(u.section) == "contacts")]
+        if not hits:
+            continue
+        central = [i for i in hits if re.search(r"central|contacts?\b", " ".join(units[i].section) + " " + units[i].label, re.I)]
+        i = (central or hits)[0]
+        start, end = units[i].start, units[i].end
+        j = i - 1  # name (and role) lines just before
+        while j >= 0 and i - j <= 3:
+            t = doc.text[units[j].start : units[j].end]
+            if units[j].kind == "heading" or len(t.split()) > 10 or doc.text[units[j].end : start].count("\n") > 3:
+                break
+            start = units[j].start
+            if NAME_LINE.match(t.strip().split("\n")[-1]):
+                break
+            j -= 1
+        k = i + 1  # phone / email lines just after
+        while k < len(units) and k - i <= 3:
+            t = doc.text[units[k].start : units[k].end]
+            if not CONTACT_LINE.search(t) or doc.text[end : units[k].start].count("\n") > 3:
+                break
+            end = units[k].end
+            k += 1
+        out.append(Evidence(doc_id, i, start, end, " › ".join(units[i].section), "contact", (), 1.0))
+    return out
