@@ -1,0 +1,658 @@
+"""Criterion understanding: each inclusion / exclusion text becomes typed checks where its meaning allows.
+
+`parse_criterion(text, type)` returns a ParsedCriterion whose `checks` are evaluated conjunctively (the
+criterion's statement holds when every check holds). Kinds:
+
+  age, sex, consent, compliance, pregnancy, contraception, ps (ECOG/Karnofsky/WHO), labs (thresholds with units,
+  x ULN and conditions such as "with liver metastases"), brain_mets, leptomeningeal, therapy (prior / current
+  drug classes, washout windows, refractoriness), lines (number of prior lines), steroids (dose, prednisone
+  equivalent), infection (HBV / HCV / HIV / TB, with DNA/RNA exceptions), other_malignancy (window + exceptions),
+  transplant, hypersensitivity, diagnosis (tumour type), histology, stage, biomarker (HER2 IHC/ISH, ER/PR, PD-L1,
+  p16/HPV, driver genes, MSI), measurable, trial_participation, freetext (concept phrases matched against the
+  patient text, with qualifiers, time windows and exceptions).
+
+Exceptions ("except ...", "unless ...", "... are eligible if ...", "other than ...") and time windows
+("within 4 weeks", "in the last 6 months", "< 3 months prior to") are parsed into the checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from . import labs as L
+from .lexicon import get_lexicon
+from .text import NUM, TIME_UNIT, clean, parse_number, to_days, tokenize
+
+
+@dataclass
+class Check:
+    kind: str
+    params: dict = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass
+class ParsedCriterion:
+    text: str
+    type: str  # effective type: inclusion | exclusion
+    listed_type: str
+    checks: list[Check]
+    window_days: float | None = None
+    exceptions: list[str] = field(default_factory=list)
+    importance: str = "key"  # key | screening | boilerplate
+    flipped: bool = False  # listed as inclusion but reads as an exclusion (or the reverse)
+    negated_inclusion: bool = False  # "No X" listed as inclusion: checked as an exclusion of X, never met on silence
+
+    @property
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.checks]
+
+
+# ------------------------------------------------------------------ small parsers
+
+_WINDOW_RES = [
+    re.compile(rf"\bwithin\s+(?:the\s+)?(?:last\s+|past\s+|previous\s+|preceding\s+|prior\s+)?({NUM})\s*({TIME_UNIT})", re.I),
+    re.compile(rf"\b(?:in|during|over|for)\s+the\s+(?:last|past|previous|preceding|prior)\s+({NUM})?\s*({TIME_UNIT})", re.I),
+    re.compile(rf"(?:<|<=|less than|fewer than|up to|in <|in less than)\s*({NUM})\s*({TIME_UNIT})", re.I),
+    re.compile(rf"\b({NUM})\s*({TIME_UNIT})\s+(?:or less\s+)?(?:prior to|before|preceding|of|from)\s+(?:the\s+)?(?:first|study|start|initiation|enrol|randomi|screening|baseline|treatment|inclusion|entry|day 1|protocol|registration|cycle|admission|the)", re.I),
+    re.compile(rf"\b(?:last|past|previous|preceding)\s+({NUM})\s*({TIME_UNIT})", re.I),
+]
+
+
+def parse_window(text: str) -> float | None:
+    t = clean(text)
+    for rx in _WINDOW_RES:
+        m = rx.search(t)
+        if m:
+            d = to_days(m.group(1) or "1", m.group(2))
+            if d is not None:
+                return d
+    if re.search(r"\bhalf[- ]lives\b", t, re.I):
+        return None
+    return None
+
+
+_EXC_RE = re.compile(r"(?:\bexcept(?:\s+for)?|\bwith the exception of|\bexcluding|\bother than|\bapart from|\bunless|\bbut not(?! limited)|"
+                     r"\b(?:are|is|will be|may be)\s+(?:eligible|allowed|permitted)\b|\bmay (?:be )?(?:enrolled|included|participate)|"
+                     r"\bis not an? exclusion|\bare not excluded|\bexceptions?:)", re.I)
+
+
+def split_exceptions(text: str) -> tuple[str, list[str]]:
+    """Main clause and exception clauses."""
+    t = text
+    parts: list[str] = []
+    m = _EXC_RE.search(t)
+    if not m:
+        return t, parts
+    # "Patients with X are eligible if ..." -> the clause before is the exception subject
+    if re.match(r"(?:are|is|will be|may be)\s+(?:eligible|allowed|permitted)|may (?:be )?(?:enrolled|included|participate)|is not an? exclusion|are not excluded", m.group(0), re.I):
+        # find start of that sentence / clause
+        start = max(t.rfind(". ", 0, m.start()), t.rfind("; ", 0, m.start()), t.rfind("(", 0, m.start()))
+        if start < 0:
+            return t, parts
+        parts.append(t[start + 1:].strip(" .;()"))
+        return t[:start + 1], parts
+    parts.append(t[m.end():].strip(" .;():"))
+    return t[:m.start()], parts
+
+
+# ------------------------------------------------------------------ age / sex
+
+_AGE_UNIT = r"(?:years?|yrs?|y/o|yo|y)"
+
+
+def parse_age(text: str) -> tuple[float | None, float | None, str] | None:
+    """(lo, hi, matched text): the ages for which the criterion's age clause is true."""
+    t = clean(text)
+    t = re.sub(r"(\d)\s*-\s*(\d)", r"\1 to \2", t)
+    months = r"(?:months?|mos?)"
+    pats = [
+        # registry fields: "Minimum age: 18 Years", "Maximum Eligible Age 75 Years"
+        (rf"\bminimum (?:eligible )?age\s*:?\s*(\d{{1,3}})\s*(?:{_AGE_UNIT})", "min"),
+        (rf"\bmaximum (?:eligible )?age\s*:?\s*(\d{{1,3}})\s*({_AGE_UNIT})", "max"),
+        (rf"\b(?:aged?|ages)?\s*(?:between\s+)?(\d{{1,3}})\s*({_AGE_UNIT}|{months})?\s*(?:and|to|through|-)\s*(\d{{1,3}})\s*({_AGE_UNIT}|{months})(?:\s*of age|\s*old)?(?:\s*\(?inclusive\)?)?", "range"),
+        (r"\b(?:aged?|ages)\s*(?:between\s+)?(\d{{1,3}})\s*(?:and|to)\s*(\d{{1,3}})\b", "range2"),
+        (rf"\b(?:age[ds]?|aged)\s*(>=|>|<=|<|=)\s*(\d{{1,3}})\s*({months})?", "opnum"),
+        (rf"(>=|>|<=|<)\s*(\d{{1,3}})\s*({_AGE_UNIT}|{months})", "opnum"),
+        (rf"\b(?:aged?\s*)?(\d{{1,3}})\s*{_AGE_UNIT}\s*(?:of age\s*|old\s*)?(?:or|and)\s*(older|over|above|greater|more|younger|less|under|below)", "numwordafter"),
+        (rf"\b(?:at least|minimum(?: age)?(?: of)?|over|above|older than|greater than|more than|>)\s*(?:the age of\s*)?(\d{{1,3}})\s*(?:{_AGE_UNIT}|{months})?(?:\s*of age|\s*old)?", "min"),
+        (rf"\b(?:under|below|younger than|less than|<)\s*(?:the age of\s*)?(\d{{1,3}})\s*({_AGE_UNIT}|{months})?(?:\s*of age|\s*old)?", "max"),
+        (r"\bage\s*(\d{{1,3}})\s*\+", "plus"),
+        (rf"\b(\d{{1,3}})\s*\+\s*{_AGE_UNIT}", "plus"),
+    ]
+    for pat, kind in pats:
+        for m in re.finditer(pat, t, re.I):
+            ctx = t[max(0, m.start() - 30):m.end() + 30].lower()
+            if not re.search(r"\bage|\byears?\b|\byrs?\b|\bold\b|\by/o\b|\badults?\b|\bmonths? (?:of age|old)", ctx):
+                continue
+            if re.search(r"\b(?:years?|months?)\s+(?:ago|prior|before|after|since|of (?:follow|treatment|therapy)|from)", t[m.end():m.end() + 20], re.I):
+                continue
+            g = m.groups()
+            if kind == "range":
+                lo, u1, hi, u2 = float(g[0]), g[1], float(g[2]), g[3]
+                if u2 and re.match(months, u2, re.I):
+                    hi /= 12
+                    if not u1 or re.match(months, u1, re.I):
+                        lo /= 12
+                elif u1 and re.match(months, u1, re.I):
+                    lo /= 12
+                if lo > hi:
+                    continue
+                return lo, hi + 0.999, m.group(0)
+            if kind == "range2":
+                lo, hi = float(g[0]), float(g[1])
+                if lo > hi:
+                    continue
+                return lo, hi + 0.999, m.group(0)
+            if kind == "opnum":
+                op, v = g[0], float(g[1])
+                if g[2] and re.match(months, g[2], re.I):
+                    v /= 12
+                return {">=": (v, None), ">": (v, None), "<=": (None, v + 0.999), "<": (None, v), "=": (v, v + 0.999)}[op] + (m.group(0),)
+            if kind == "numwordafter":
+                v, w = float(g[0]), g[1].lower()
+                if w in ("older", "over", "above", "greater", "more"):
+                    return v, None, m.group(0)
+                return None, v, m.group(0)
+            if kind == "min":
+                v = float(g[0])
+                strict = re.search(r"over|above|older than|greater than|more than|>", m.group(0), re.I) and not re.search(r"at least", m.group(0), re.I)
+                return (v + (0.999 if strict and v >= 18 and False else 0)), None, m.group(0)
+            if kind == "max":
+                v = float(g[0])
+                if g[1] and re.match(months, g[1], re.I):
+                    v /= 12
+                return None, v, m.group(0)
+            if kind == "plus":
+                return float(g[0]), None, m.group(0)
+    if re.search(r"\badults?\b(?!\s+(?:with|patients))|\badult patients\b", t, re.I) and not re.search(r"\bchild|\bpediatric", t, re.I):
+        return 18.0, None, "adult"
+    if re.search(r"\bchildren\b|\bpediatric\b|\bpaediatric\b", t, re.I) and not re.search(r"\badult", t, re.I):
+        return None, 18.0, "child"
+    return None
+
+
+def parse_sex(text: str) -> tuple[str | None, str] | None:
+    t = clean(text).lower()
+    if re.search(r"\b(?:male|men|man)\s*(?:and|or|&|/)\s*(?:non-pregnant\s+)?(?:female|women|woman)s?\b|\b(?:female|women)\s*(?:and|or|/)\s*(?:male|men)\b|\bboth sexes\b|\bboth genders\b|\beither sex\b|\bany gender\b|\bregardless of (?:sex|gender)\b", t):
+        return "any", "both sexes"
+    m = re.search(r"^\W*(?:patients?:?\s*)?(female|women|woman|girls?|postmenopausal (?:female|women|woman)s?)\b|\bfemale (?:sex|patients|subjects|participants)\b|^\W*female\b|\bwomen (?:aged|age|between|with|who)\b", t)
+    if m and not re.search(r"childbearing|child-bearing|pregnan|lactat|breast[- ]?feed|nursing", t):
+        return "female", m.group(0)
+    m = re.search(r"^\W*(?:patients?:?\s*)?(male|men|man|boys?)\b|\bmale (?:sex|patients|subjects|participants)\b|\bmen (?:aged|age|between|with|who)\b", t)
+    if m and not re.search(r"\bmale (?:partner|contracept)", t):
+        return "male", m.group(0)
+    return None
+
+
+# ------------------------------------------------------------------ labs
+
+_OPS = [
+    (r"(?:>=|=>|≥|greater than or equal to|more than or equal to|equal to or greater than|equal or greater than|at least|not less than|no less than|of at least|minimum(?: of)?)", ">="),
+    (r"(?:<=|=<|≤|less than or equal to|equal to or less than|equal or less than|not more than|no more than|not greater than|not exceeding|up to|maximum(?: of)?|not above|not higher than)", "<="),
+    (r"(?:>|greater than|more than|higher than|above|over|exceeding|in excess of|elevat\w+\s+(?:of\s+\w+\s+)?(?:greater|more) than)", ">"),
+    (r"(?:<|less than|lower than|below|under|fewer than)", "<"),
+    (r"(?:=|of|is)", "="),
+]
+_OP_RE = "|".join(f"(?P<op{i}>{p})" for i, (p, _) in enumerate(_OPS))
+_THRESH_RE = re.compile(
+    rf"(?:{_OP_RE})\s*(?P<num>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)\s*(?P<unit>(?:x|times)?\s*(?:the\s+)?(?:institutional\s+)?(?:uln|upper limits? of (?:the\s+)?normal(?: range)?|upper normal limit|standard range|upper level of normal|x\s*uln|ULN)|"
+    rf"(?:x|\*)\s*10\s*(?:\^|\*\*|e)?\s*(?:9|3)\s*/\s*(?:l|ul|mm3?)|cells\s*/\s*(?:mm3?|ul)|/\s*(?:mm3?|ul|l)|g\s*/\s*dl|g\s*/\s*l|mg\s*/\s*dl|"
+    rf"(?:u|micro\s*m?)mol\s*/\s*l|mmol\s*/\s*l|u\s*/\s*l|iu\s*/\s*l|ml\s*/\s*min(?:\s*/\s*1\.73\s*m\s*\^?2)?|%|ms(?:ec)?|mm\s*hg|bpm|/\s*min|kg\s*/\s*m\s*\^?2|kg|lbs?|mg)?",
+    re.I,
+)
+_COND_LIVER = re.compile(r"liver metasta|hepatic metasta|liver involvement|hepatic involvement|liver mets|hcc|hepatocellular|liver tumou?r", re.I)
+_COND_GILBERT = re.compile(r"gilbert", re.I)
+_COND_BONE = re.compile(r"bone metasta|bone involvement|bone marrow involvement", re.I)
+
+
+def _op_of(m: re.Match) -> str:
+    for i, (_, op) in enumerate(_OPS):
+        if m.group(f"op{i}"):
+            return op
+    return ">="
+
+
+_BP_RE = re.compile(r"(?:hypertension|blood pressure|\bbp\b)[^.;]{0,30}?(>=|>|<=|<|greater than|more than|above|over|of)\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*(?:of\s*)?hg)?", re.I)
+
+
+def parse_labs(text: str) -> list[dict]:
+    """Thresholds: [{analyte, op, value, unit, uln (multiple or None), condition}]."""
+    t = clean(text)
+    out: list[dict] = []
+    mentions = [m for m in L.ANALYTE_RE.finditer(t)]
+    for k, m in enumerate(mentions):
+        aid = L.analyte_of(m.group(0))
+        if aid is None:
+            continue
+        if aid == "gfr" and re.match(r"\s*(?:mutation|mutant|exon|tki|inhibitor|wild|status|positive|negative|alteration)", t[m.end():m.end() + 20], re.I):
+            continue
+        if aid in ("alt", "ast") and re.search(r"\b(?:ast|alt)\s*(?:and|/|or|,)\s*$", t[max(0, m.start() - 8):m.start()], re.I):
+            pass
+        nxt = mentions[k + 1].start() if k + 1 < len(mentions) else len(t)
+        # a shared threshold: "AST/ALT <= 2.5 x ULN" -> the next mention is joined by / or 'and'
+        seg_end = nxt
+        joined = re.fullmatch(r"\s*(?:\([^)]*\)\s*)?(?:/|and|or|,|&)\s*(?:serum\s+)?", t[m.end():nxt], re.I) is not None
+        if joined:
+            # look past the following analyte(s) for the threshold
+            j = k + 1
+            while j + 1 < len(mentions) and re.fullmatch(r"\s*(?:\([^)]*\)\s*)?(?:/|and|or|,|&)\s*", t[mentions[j].end():mentions[j + 1].start()], re.I):
+                j += 1
+            seg_start = mentions[j].end()
+            seg_end = mentions[j + 1].start() if j + 1 < len(mentions) else len(t)
+        else:
+            seg_start = m.end()
+        seg = t[seg_start:seg_end]
+        first = True
+        for tm in _THRESH_RE.finditer(seg):
+            if tm.start() > (90 if first else 200):
+                break
+            # skip time windows ("within 28 days") and dosing
+            after = seg[tm.end():tm.end() + 25].lower()
+            unit = (tm.group("unit") or "").strip().lower()
+            if re.match(r"\s*(?:days?|weeks?|months?|years?|hours?|half|standard dev|sd\b|fold|times the mean|percentile)", after):
+                continue
+            if _op_of(tm) == "=" and not (aid in ("gcs",) or re.match(r"\s*=", tm.group(0))):
+                continue
+            val = parse_number(tm.group("num"))
+            if val is None:
+                continue
+            uln = None
+            if re.search(r"uln|upper|standard range", unit, re.I):
+                uln = val
+            if unit == "%" and aid in ("gfr", "crcl"):
+                continue
+            pre = seg[max(0, tm.start() - 80):tm.start()]
+            post = seg[tm.end():tm.end() + 80]
+            cond = None
+            ctxt = pre[-60:] + " " + post[:70]
+            if not first:
+                if _COND_LIVER.search(ctxt):
+                    cond = "liver_mets"
+                elif _COND_GILBERT.search(ctxt):
+                    cond = "gilbert"
+                elif _COND_BONE.search(ctxt):
+                    cond = "bone_mets"
+                else:
+                    # a second threshold with no condition: stop (it belongs to something else)
+                    break
+            elif re.match(r"\s*\(?\s*(?:for|in|if)\s+(?:patients|subjects|participants)?\s*(?:with\s+)?(?:known\s+)?(?:liver|hepatic)", post, re.I):
+                cond = "liver_mets"
+            op = _op_of(tm)
+            out.append({"analyte": aid, "op": op, "value": val, "unit": unit, "uln": uln, "condition": cond,
+                        "text": t[m.start():seg_start + tm.end()] if first else tm.group(0)})
+            first = False
+        if joined:
+            # copy the thresholds found for the last analyte of the group to this one
+            pass
+    bp = _BP_RE.search(t)
+    if bp:
+        op = {"greater than": ">", "more than": ">", "above": ">", "over": ">", "of": ">"}.get(bp.group(1).lower(), bp.group(1))
+        out.append({"analyte": "sbp", "op": op, "value": float(bp.group(2)), "unit": "mmhg", "uln": None, "condition": None, "text": bp.group(0)})
+        out.append({"analyte": "dbp", "op": op, "value": float(bp.group(3)), "unit": "mmhg", "uln": None, "condition": None, "text": bp.group(0)})
+    # propagate shared thresholds to joined analytes with none of their own
+    by_analyte: dict[str, list[dict]] = {}
+    for th in out:
+        by_analyte.setdefault(th["analyte"], []).append(th)
+    for k, m in enumerate(mentions):
+        aid = L.analyte_of(m.group(0))
+        if aid is None or aid in by_analyte:
+            continue
+        j = k
+        while j + 1 < len(mentions) and re.fullmatch(r"\s*(?:\([^)]*\)\s*)?(?:/|and|or|,|&)\s*(?:serum\s+)?", t[mentions[j].end():mentions[j + 1].start()], re.I):
+            j += 1
+            other = L.analyte_of(mentions[j].group(0))
+            if other in by_analyte:
+                for th in by_analyte[other]:
+                    out.append(dict(th, analyte=aid))
+                by_analyte[aid] = by_analyte[other]
+                break
+    return out
+
+
+# ------------------------------------------------------------------ performance status
+
+def parse_ps(text: str) -> dict | None:
+    t = clean(text)
+    m = re.search(r"\b(?:ecog|zubrod|eastern cooperative oncology group)\b|\b(?-i:WHO)\b|\bperformance (?:status|score)\b|\b(?-i:PS)\b", t, re.I)
+    k = re.search(r"\b(?:karnofsky|kps|lansky)\b", t, re.I)
+    if not m and not k:
+        return None
+    if k and (not m or k.start() < m.start()):
+        seg = t[k.start():k.start() + 80]
+        mm = re.search(r"(>=|>|<=|<|at least|of at least|greater than|less than|of|=|:)?\s*(\d{2,3})\s*%?(?:\s*(?:-|to)\s*(\d{2,3}))?", seg[5:])
+        if mm:
+            op = (mm.group(1) or ">=").strip().lower()
+            v = float(mm.group(2))
+            if mm.group(3):
+                return {"scale": "KPS", "kps_range": (v, float(mm.group(3)))}
+            op = {"at least": ">=", "of at least": ">=", "greater than": ">", "less than": "<", "of": ">=", "=": ">=", ":": ">="}.get(op, op)
+            return {"scale": "KPS", "op": op, "value": v}
+        return {"scale": "KPS"}
+    seg = t[m.start():m.start() + 80]
+    seg2 = re.sub(r"\b(?:ecog|who|zubrod|performance status|performance score|ps|of|score|grade|scale)\b", " ", seg, flags=re.I)
+    mm = re.search(r"(>=|<=|>|<|at least|at most|no more than|less than|greater than|or less|or lower|or better)?\s*([0-4])\s*(?:(?:-|to|or|,|and)\s*(?:[0-4]\s*(?:,|or|and)\s*)*([0-4]))?\s*(or less|or lower|or better|or more|or higher|or greater)?", seg2, re.I)
+    if not mm:
+        return {"scale": "ECOG"}
+    op = (mm.group(1) or "").lower()
+    a = int(mm.group(2))
+    b = int(mm.group(3)) if mm.group(3) else None
+    post = (mm.group(4) or "").lower()
+    if b is not None:
+        allowed = set(range(min(a, b), max(a, b) + 1))
+    elif op in ("<=", "at most", "no more than") or post in ("or less", "or lower", "or better"):
+        allowed = set(range(0, a + 1))
+    elif op == "<" or op == "less than":
+        allowed = set(range(0, a))
+    elif op in (">=", "at least") or post in ("or more", "or higher", "or greater"):
+        allowed = set(range(a, 5))
+    elif op in (">", "greater than"):
+        allowed = set(range(a + 1, 5))
+    else:
+        allowed = {a}
+    return {"scale": "ECOG", "allowed": sorted(allowed)}
+
+
+# ------------------------------------------------------------------ therapy, lines
+
+def therapy_mentions(text: str) -> tuple[list[str], list[str]]:
+    """(drug names, class ids) named in a criterion."""
+    lex = get_lexicon()
+    toks = tokenize(text)
+    drugs, classes = [], []
+    for h in lex.find(toks, ("drug", "class")):
+        (drugs if h.kind == "drug" else classes).append(h.id)
+    classes = list(dict.fromkeys(classes))
+    # "an ADC with a topoisomerase I inhibitor payload" names the intersection of two classes
+    if len(classes) >= 2 and re.search(r"\b(?:with|containing|carrying|bearing|conjugated|linked|based on|-based)\b|\bpayload", text, re.I):
+        for a in list(classes):
+            for b in list(classes):
+                if a >= b or a not in classes or b not in classes:
+                    continue
+                both = [c for c in lex.classes if c not in (a, b) and {a, b} <= lex.class_ancestors(c)]
+                if both:
+                    narrow = min(both, key=lambda c: len(lex.class_ancestors(c)))
+                    classes = [c for c in classes if c not in (a, b)] + [narrow]
+        # a broad class qualified by a narrower one ("ADC with a topo I payload") means the narrower one
+        classes = [c for c in classes if not any(o != c and c in lex.class_ancestors(o) for o in classes)]
+    return list(dict.fromkeys(drugs)), classes
+
+
+_LINES_CRIT = [
+    (re.compile(rf"\b(?:at least|a minimum of|>=|minimum|≥)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:or more\s+)?(?:prior|previous|line|lines|regimens?|systemic|standard)", re.I), "min"),
+    (re.compile(rf"\b({NUM}|\d)\s*(?:\(\d\)\s*)?(?:or more|\+)\s*(?:prior|previous)?\s*(?:lines?|regimens?|systemic|therap)", re.I), "min"),
+    (re.compile(rf"\b(?:no more than|not more than|at most|maximum of|up to|<=|≤)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous|lines?|regimens?|systemic)", re.I), "max"),
+    (re.compile(rf"\b(?:more than|>)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous|lines?|regimens?|systemic)", re.I), "gt"),
+    (re.compile(rf"\b({NUM}|\d)\s*(?:-|to|or)\s*({NUM}|\d)\s*(?:prior|previous)?\s*(?:lines?|regimens?)", re.I), "range"),
+    (re.compile(rf"\b(?:only\s+|exactly\s+)?({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous)\s+(?:lines?|regimens?|systemic)", re.I), "exact"),
+]
+
+
+def parse_lines(text: str) -> tuple[int | None, int | None] | None:
+    t = clean(text)
+    if not re.search(r"\blines?\b|\bregimens?\b|\bprior (?:systemic )?(?:therap|treatment)", t, re.I):
+        if re.search(r"\b(?:first|second|third)[- ]line\b", t, re.I):
+            m = re.search(r"\b(first|second|third)[- ]line\b", t, re.I)
+            k = {"first": 1, "second": 2, "third": 3}[m.group(1).lower()]
+            if re.search(r"\b(?:after|following|progress\w* (?:on|after)|failure of|failed)\b[^.]{0,30}" + m.group(0), t, re.I):
+                return (k, None)
+            if re.search(r"\b(?:as|for|in the)\s+(?:the\s+)?" + m.group(0), t, re.I):
+                return (k - 1, k - 1)
+        return None
+    for rx, kind in _LINES_CRIT:
+        m = rx.search(t)
+        if not m:
+            continue
+        a = parse_number(m.group(1))
+        if a is None:
+            continue
+        a = int(a)
+        if kind == "min":
+            return (a, None)
+        if kind == "max":
+            return (0, a)
+        if kind == "gt":
+            return (a + 1, None)
+        if kind == "range":
+            b = parse_number(m.group(2))
+            return (a, int(b) if b is not None else None)
+        if kind == "exact":
+            return (a, a)
+    return None
+
+
+# ------------------------------------------------------------------ reads_as_exclusion
+
+_INCL_START = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:patients?|subjects?|participants?|must|has|have|having|be|is|are|able|willing|"
+                         r"signed|provision|written|adequate|measurable|histolog|cytolog|confirmed|documented|age|aged|male|female|"
+                         r"men|women|ecog|life expectancy|at least|prior|previous|received|progress|disease progression|"
+                         r"eligible|expected)\b", re.I)
+_EXCL_PAT = re.compile(
+    r"^\W*(?:\d+[.)]\s*)?(?:(?:known|active|untreated|symptomatic|unstable|uncontrolled|current|concurrent|"
+    r"clinically significant|significant|severe|serious)\s+)*"
+    r"(?:brain metasta\w*|cns metasta\w*|central nervous system metasta\w*|leptomeningeal|meningeal carcinomatosis|"
+    r"spinal cord compression|pregnan\w*|lactat\w*|breast[- ]?feeding|nursing|women who are pregnant|"
+    r"(?:known\s+)?hypersensitivity|allerg\w+|history of (?:another|other|a second|second) (?:primary )?malignan\w+|"
+    r"(?:another|other|second|additional) (?:primary )?malignan\w+|(?:hiv|hepatitis [bc]|hbv|hcv)\b(?!\s*(?:sero-?status|status|test|serolog|negative|screening))|"
+    r"(?:prior|previous) (?:allogeneic|organ|solid organ|stem cell) transplant\w*|organ transplant\w*|"
+    r"participation in (?:another|other)|interstitial lung disease|pneumonitis|inability|unable|refus\w+|"
+    r"contraindication|any (?:condition|other condition)|uncontrolled|major surgery)", re.I)
+
+
+def reads_as_exclusion(text: str) -> bool:
+    """True for a criterion that states an excluding condition although listed under an inclusion heading,
+    e.g. "Untreated brain metastases; leptomeningeal metastasis..." or "Pregnancy or lactation."."""
+    t = clean(text).strip()
+    if re.match(r"^\W*(?:\d+[.)]\s*)?(?:no|not|without|absence of|free of|never)\b", t, re.I):
+        return False
+    if _INCL_START.match(t) and not re.match(r"^\W*(?:\d+[.)]\s*)?(?:patients?|subjects?|participants?)\s+(?:with|who (?:have|are))\s+(?:known\s+|active\s+|untreated\s+|symptomatic\s+)*(?:brain|cns|leptomeningeal|pregnan|hiv|hepatitis|another malig|other malig|hypersensitiv|allerg)", t, re.I):
+        return False
+    if re.search(r"\b(?:are|is) (?:eligible|allowed|permitted)\b", t, re.I) and not _EXCL_PAT.match(t):
+        return False
+    return bool(_EXCL_PAT.match(t)) or bool(re.match(r"^\W*(?:\d+[.)]\s*)?(?:patients?|subjects?|participants?)\s+(?:with|who (?:have|are))\s+(?:known\s+|active\s+|untreated\s+|symptomatic\s+)*(?:brain metasta|cns metasta|leptomeningeal|pregnan|hiv|hepatitis [bc]|another malig|other malig|hypersensitiv|allerg)", t, re.I))
+
+
+# ------------------------------------------------------------------ main parser
+
+_CONSENT = re.compile(r"informed consent|consent form|written consent|\bconsent\b|\bassent\b|"
+                      r"comply|compliance with|complian(?:t|ce) with (?:the )?(?:study|protocol|trial)|willing(?:ness)? (?:and able )?to (?:participate|comply|follow|attend|return|undergo)|able to (?:comply|attend|understand|follow|complete|communicate)|"
+                      r"follow[- ]?up (?:visits|evaluations)|geographic\w*|available for (?:the )?(?:duration|follow)|study (?:visits|procedures)|"
+                      r"understand\w* (?:the )?(?:study|nature|purpose)|legally authori[sz]ed|surrogate", re.I)
+_NONCOMPLIANCE = re.compile(r"non[- ]?complian\w*|poor complian\w*|history of (?:poor |non-?)?(?:compliance|adherence)|unlikely to comply|unable or unwilling to comply|not (?:be )?(?:able|willing) to comply|foreseeable non-?compliance|noncomplian\w*|poor adherence", re.I)
+_PREG = re.compile(r"pregnan\w*|lactat\w*|breast[- ]?feed\w*|nursing (?:women|mothers|females)|\bnursing\b|lactif\w*|child[- ]?bearing|childbearing|\bwocbp\b|beta[- ]?hcg|chorionic gonadotrop", re.I)
+_CONTRA = re.compile(r"contracept\w*|birth control|abstinen\w*|barrier method|sterili[sz]ed|effective method", re.I)
+_BRAIN = re.compile(r"brain metasta\w*|cns metasta\w*|central nervous system (?:\(cns\) )?metasta\w*|brain mets|metastases (?:to|in) the (?:brain|cns)|intracranial metasta\w*|cerebral metasta\w*|cns (?:disease|involvement)|brain lesions", re.I)
+_LEPTO = re.compile(r"leptomening\w*|meningeal carcinomatosis|carcinomatous meningitis|meningeosis", re.I)
+_INFECT = re.compile(r"\bhiv\b|human immunodeficiency|\bhepatitis\s*[bc]\b|\bhbv\b|\bhcv\b|hbsag|hepatitis b surface|\bhep\s*[bc]\b|\btuberculosis\b|\btb\b|\baids\b", re.I)
+_OTHER_MALIG = re.compile(r"(?:another|other|second|additional|prior|previous|concurrent|concomitant|history of|active)\s+(?:primary\s+|invasive\s+|active\s+)?(?:malignan\w+|cancers?|neoplasms?|tumou?rs?)|malignan\w+ (?:other than|within|in the (?:last|past))|(?:current|active) malignan\w+|^\W*malignan\w+\W*$|cancer[- ]free|disease[- ]free (?:for|period)", re.I)
+_TRANSPLANT = re.compile(r"transplant\w*|\bhsct\b|\ballo-?sct\b", re.I)
+_HYPERSENS = re.compile(r"hypersensitiv\w+|allerg\w+|anaphyla\w+|intoleran\w+ to|infusion reaction", re.I)
+_STEROID = re.compile(r"corticosteroid|steroid|glucocorticoid|prednis\w+|dexamethasone|immunosuppress\w+|immune[- ]modifying|immunomodulat", re.I)
+_THERAPY_WORDS = re.compile(r"\b(?:prior|previous|previously|received|receiving|treated|treatment|therapy|therapies|exposure|exposed|administered|administration|use|using|taking|progress\w*|refractory|failed|failure|naive|naïve|regimen|line|lines|given|after|following|on)\b", re.I)
+_PARTICIPATION = re.compile(r"(?:participat\w+|enrol\w+|involve\w*)\s+(?:in\s+)?(?:another|other|an?\s+other|any other|a concurrent|an ongoing|ongoing)?\s*(?:interventional\s+|clinical\s+)*(?:clinical\s+)?(?:trial|study|studies|research)|investigational (?:drug|agent|product|device|therapy)|biomedical research", re.I)
+_MEASURABLE = re.compile(r"measurable (?:disease|lesion)|recist|evaluable disease|target lesion", re.I)
+_HIST_CRIT = re.compile(r"\b(adenocarcinoma|squamous|small[- ]cell|non[- ]small[- ]cell|non[- ]?squamous|neuroendocrine|large[- ]cell|ductal|lobular|serous|clear[- ]cell|urothelial|mucinous)\b", re.I)
+_STAGE_CRIT = re.compile(r"\bstage\s*(?:0|iv|i{1,3}|[1-4])[abc]?\b|\bextensive[- ]stage\b|\blimited[- ]stage\b|\bmetastatic\b|\badvanced\b|\bunresectable\b|\blocally advanced\b|\brecurrent\b|\binoperable\b|\bearly[- ]stage\b", re.I)
+_BIOMARKER = re.compile(r"\bher-?2\b|\berbb2\b|\bestrogen receptor|\boestrogen receptor|\bprogesterone receptor|\bhormone receptor|\b(?:er|pr|hr)[+-]|\b(?:er|pr|hr)[- ](?:positive|negative)|\bpd-?l1\b|\bp16\b|\bhpv\b|\begfr\b(?!\s*(?:[<>=≥≤]|of\s*\d|\d))|\balk\b|\bros-?1\b|\bkras\b|\bbraf\b|\bntrk\b|\bmsi-?h\b|\bdmmr\b|\bmismatch repair\b|\bbrca\d?\b|\btriple[- ]negative\b|\bmet (?:exon|amplification)\b|\bret (?:fusion|rearrangement)\b", re.I)
+
+
+def _importance(kinds: list[str], text: str) -> str:
+    if set(kinds) <= {"consent", "compliance", "contraception", "trial_participation"}:
+        return "boilerplate"
+    if set(kinds) <= {"labs", "pregnancy", "consent", "contraception", "compliance", "age", "sex"} and "labs" in kinds:
+        return "screening"
+    if set(kinds) <= {"pregnancy", "contraception"}:
+        return "screening"
+    return "key"
+
+
+@lru_cache(maxsize=4096)
+def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCriterion:
+    listed = "exclusion" if criterion_type.lower().startswith("ex") else "inclusion"
+    ctype = listed
+    flipped = False
+    if listed == "inclusion" and reads_as_exclusion(text):
+        ctype, flipped = "exclusion", True
+    t = clean(text).strip()
+    t = re.sub(r"^\W*(?:\d{1,2}[.)]|[-•*·§])\s*", "", t)
+    main, exceptions = split_exceptions(t)
+    # negatively phrased criteria: "No X" (inclusion) is an exclusion of X; "Patients without X" (exclusion)
+    # is an inclusion of X
+    neg = re.match(r"^\W*((?:patients?|subjects?|participants?|individuals?)\s+(?:is|are|who are|who have|who has|that are|that have|with)?\s*)?"
+                   r"(?:no|not(?:\s+an?)?|without|absence of|free of|never had|never|must not (?:have|be))\b(?!\s+(?:more|less|greater|fewer|later|earlier|longer|older|younger|other than|able|willing|capable))\s*", main, re.I)
+    negated_inclusion = False
+    if neg and len(main) > neg.end() + 2:
+        main = main[neg.end():]
+        if ctype == "inclusion":
+            ctype, flipped, negated_inclusion = "exclusion", True, True
+        elif neg.group(1):  # "Patients without X" listed as an exclusion = X is required
+            ctype, flipped = "inclusion", True
+    if ctype == "inclusion" and re.search(r"\b(?:discontinue|stop|wash ?out|refrain from|abstain from|avoid)\b", main, re.I) and any(therapy_mentions(main)):
+        ctype, flipped = "exclusion", True
+    window = parse_window(main)
+    checks: list[Check] = []
+    low = main.lower()
+
+    def add(kind: str, **params: Any) -> None:
+        checks.append(Check(kind, params, main))
+
+    if re.search(r"\b(?:in good (?:general )?health|healthy (?:volunteers?|subjects?|adults?|individuals?|participants?)|generally healthy|good general health)\b", main, re.I) and ctype == "inclusion":
+        add("healthy")
+    # boilerplate first: consent, compliance, participation
+    if checks:
+        pass
+    elif _NONCOMPLIANCE.search(main):
+        add("compliance")
+    elif _CONSENT.search(main) and not re.search(r"\bdementia\b|\bcognitive\b", low):
+        add("consent", negative=bool(re.search(r"\b(?:refus\w*|inability|unable|unwilling|not (?:able|willing)|no informed|missing|lack of|without|cannot|can not|incapable|not provided|opted out)\b", low)))
+    elif _PARTICIPATION.search(main) and not _TRANSPLANT.search(main):
+        add("trial_participation")
+
+    if not checks:
+        age = parse_age(main)
+        sex = parse_sex(main)
+        if _PREG.search(main):
+            add("pregnancy", breastfeeding=bool(re.search(r"lactat|breast[- ]?feed|nursing|lactif", low)),
+                pregnancy=bool(re.search(r"pregnan|hcg|gonadotrop", low)),
+                childbearing=bool(re.search(r"child[- ]?bearing|wocbp", low)),
+                contraception=bool(_CONTRA.search(main)),
+                term=bool(re.search(r"\bterm pregnan", low)),
+                test=bool(re.search(r"pregnancy test|hcg|gonadotrop", low)),
+                negated_statement=bool(re.search(r"\bnon[- ]?pregnant|\bnot pregnant|\bnot (?:be )?(?:pregnant|breast)", low)))
+        elif _CONTRA.search(main):
+            add("contraception")
+        ps = parse_ps(main) if re.search(r"ecog|performance status|karnofsky|kps|zubrod|lansky|\b(?-i:PS)\b|\b(?-i:WHO)\b", main, re.I) else None
+        if ps and (ps.get("allowed") is not None or ps.get("op") or ps.get("kps_range")):
+            add("ps", **ps)
+        th = parse_labs(main)
+        if th:
+            add("labs", thresholds=th)
+        if _LEPTO.search(main) and not _BRAIN.search(main):
+            add("leptomeningeal")
+        elif _BRAIN.search(main):
+            add("brain_mets", leptomeningeal=bool(_LEPTO.search(main)),
+                untreated=bool(re.search(r"untreated|not (?:been )?(?:previously )?treated|active|progressive|progressing|new|unstable|growing", low)),
+                symptomatic=bool(re.search(r"(?<!a)symptomatic|neurologic\w* (?:symptoms|deficit)|require\w* (?:steroid|corticosteroid)", low)),
+                exceptions=" ".join(exceptions).lower(), known=bool(re.search(r"\bknown\b|\bhistory\b", low)))
+        if not any(c.kind in ("ps", "labs") for c in checks):
+            drugs, classes = therapy_mentions(main)
+            lines = parse_lines(main)
+            steroid_only = bool(_STEROID.search(main)) and set(classes) <= {"corticosteroid", "immunosuppressant", "tnf_inhibitor", "anti_cd20"} and not re.search(r"chemo|radiation|radiotherapy", low) \
+                and not re.search(r"(?:requir\w*|needing|needed|treated with)\s+(?:\w+\s+){0,3}(?:steroids?|corticosteroids?|glucocorticoids?)", low)
+            if re.search(r"(?:requir\w*|needing|needed)\s+(?:\w+\s+){0,3}(?:steroids?|corticosteroids?|glucocorticoids?|treatment|therapy)", low):
+                drugs, classes = [], []
+            if steroid_only and (classes or drugs) and not _BRAIN.search(main):
+                dm = re.search(r"(>|>=|<=|<|more than|greater than|exceeding|above|in excess of|of)?\s*(\d+(?:\.\d+)?)\s*mg", main, re.I)
+                add("steroids", dose=float(dm.group(2)) if dm else None, classes=classes, drugs=drugs,
+                    exceptions=" ".join(exceptions).lower() + " " + low, window=window)
+            elif lines is not None and not any(c.kind == "brain_mets" for c in checks):
+                add("lines", lo=lines[0], hi=lines[1], classes=classes)
+            elif (drugs or classes) and _THERAPY_WORDS.search(main) and not _HYPERSENS.search(main) and not _BRAIN.search(main):
+                mode = "required"
+                if ctype == "exclusion":
+                    mode = "forbidden"
+                if re.search(r"^\W*(?:no|not|without|never)\b|\bno (?:prior|previous)\b|\bnaive\b|\bnaïve\b|\bmust not\b|\bnot (?:have )?(?:been )?(?:previously )?(?:received|treated)", low):
+                    mode = "forbidden" if ctype == "inclusion" else "required"
+                add("therapy", drugs=drugs, classes=classes, mode=mode, window=window,
+                    refractory=bool(re.search(r"refractory|progress\w*|failed|failure|relapsed|resistant", low)),
+                    current=bool(re.search(r"\b(?:currently|concurrent|concomitant|ongoing|on|taking|receiving)\b", low)) and not re.search(r"\bprior|previous|history\b", low),
+                    exceptions=" ".join(exceptions).lower())
+        if _INFECT.search(main) and not any(c.kind == "therapy" for c in checks):
+            viruses = []
+            for v, pat in [("hiv", r"\bhiv\b|human immunodeficiency|\baids\b"), ("hbv", r"hepatitis\s*b|\bhbv\b|hbsag|\bhep\s*b\b"),
+                           ("hcv", r"hepatitis\s*c|\bhcv\b|\bhep\s*c\b"), ("tb", r"tuberculosis|\btb\b")]:
+                if re.search(pat, main, re.I):
+                    viruses.append(v)
+            add("infection", viruses=viruses, active=bool(re.search(r"\bactive|uncontrolled|\bdna\b|\brna\b|viral load|detectable|replicat", low)),
+                exceptions=(" ".join(exceptions) + " " + low).lower(), test=bool(re.search(r"positive|serolog|screening|test|antibod|antigen|seropositiv", low)),
+                cd4=bool(re.search(r"cd4", low)), stage=bool(re.search(r"stage (?:iii|iv|3|4)|who stage", low)))
+        if _OTHER_MALIG.search(main) and not any(c.kind in ("brain_mets", "therapy") for c in checks):
+            yrs = re.search(rf"(?:within|in the (?:last|past|previous|preceding)|<|less than)\s*(?:the\s+)?(?:last\s+|past\s+)?({NUM})\s*({TIME_UNIT})|({NUM})[- ]\s*(?:{TIME_UNIT})\s*(?:cancer|disease)[- ]free|({NUM})\s*({TIME_UNIT})", main, re.I)
+            wd = None
+            if yrs:
+                if yrs.group(1):
+                    wd = to_days(yrs.group(1), yrs.group(2))
+                elif yrs.group(3):
+                    wd = to_days(yrs.group(3), "years")
+                elif yrs.group(4):
+                    wd = to_days(yrs.group(4), yrs.group(5))
+            add("other_malignancy", window=wd, exceptions=(" ".join(exceptions)).lower(),
+                current_only=bool(re.search(r"\b(?:current|active|concurrent|concomitant|advanced|progressing|requir\w+ (?:active )?treatment)\b", low)) and not re.search(r"history|prior|previous|within", low),
+                any_cancer=not re.search(r"another|other|second|additional", low))
+        if _TRANSPLANT.search(main) and not checks:
+            add("transplant", allogeneic_only=bool(re.search(r"allogen\w*|\ballo\b|organ", low)) and not re.search(r"autolog", low))
+        if _HYPERSENS.search(main) and not checks:
+            drugs, classes = therapy_mentions(main)
+            add("hypersensitivity", drugs=drugs, classes=classes, study_drug=bool(re.search(r"study (?:drug|treatment|medication|intervention)|investigational|any (?:of the )?(?:components|excipients)|excipient|component|formulation|ingredient", low)))
+        if _MEASURABLE.search(main) and ctype == "inclusion" and not checks:
+            add("measurable")
+        # tumour diagnosis / histology / stage / biomarkers
+        if not any(c.kind in ("brain_mets", "leptomeningeal", "other_malignancy", "therapy", "lines", "labs", "infection", "transplant", "hypersensitivity", "steroids") for c in checks):
+            lex = get_lexicon()
+            toks = tokenize(main)
+            cancer_hits = [h for h in lex.find(toks, ("concept",)) if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer"]
+            bio = _BIOMARKER.search(main)
+            if cancer_hits or bio or (re.search(r"histolog|cytolog|patholog", low) and re.search(r"carcinoma|cancer|tumou?r|malignan|neoplasm", low)):
+                if cancer_hits:
+                    add("diagnosis", concepts=list(dict.fromkeys(h.id for h in cancer_hits)))
+                hm = _HIST_CRIT.findall(main)
+                if hm:
+                    add("histology", allowed=[h.lower().replace("-", " ") for h in hm])
+                if _STAGE_CRIT.search(main):
+                    add("stage", text=main)
+                if bio:
+                    add("biomarker", text=main)
+                if not any(c.kind in ("diagnosis", "histology", "stage", "biomarker") for c in checks):
+                    add("diagnosis", concepts=["cancer"])
+        if age and not any(c.kind == "pregnancy" for c in checks):
+            add("age", lo=age[0], hi=age[1], matched=age[2])
+        if sex and sex[0] != "any" and not any(c.kind == "pregnancy" for c in checks):
+            add("sex", sex=sex[0])
+        elif sex and sex[0] == "any":
+            add("sex", sex="any")
+        # the rest of the text as concept phrases
+        rest = main
+        for c in checks:
+            if c.kind == "age" and c.params.get("matched") not in ("adult", "child"):
+                rest = rest.replace(c.params["matched"], " ")
+                rest = re.sub(r"^\W*(?:eligible\s+)?ages?\W*$", " ", rest, flags=re.I)  # "Eligible Ages 18 Years and Over"
+        typed = {c.kind for c in checks} - {"age", "sex"}
+        if not typed:
+            from .match import criterion_groups
+            if criterion_groups(rest, ctype) or not checks:
+                add("freetext", text=rest, window=window)
+        elif typed <= {"labs"} and ctype == "exclusion":
+            # "Severe renal impairment (creatinine > 3 mg/dL)": the named condition also counts
+            cond = re.sub(r"\b(?:in|for|among)\s+(?:patients|subjects|participants|those)\b.*$", " ", rest, flags=re.I)
+            cond = L.ANALYTE_RE.sub(" ", cond)
+            cond = _THRESH_RE.sub(" ", cond)
+            from .match import criterion_groups
+            if any(u[0] != "stem" for g in criterion_groups(cond, ctype) for a in g.alternatives for u in a.units) and not re.search(r"laborator|\blab\b|\blabs\b|screening", cond, re.I):
+                checks[0].params["condition_text"] = cond
+    crit = ParsedCriterion(text=text, type=ctype, listed_type=listed, checks=checks, window_days=window,
+                           exceptions=exceptions, flipped=flipped, negated_inclusion=negated_inclusion)
+    crit.importance = _importance(crit.kinds, text)
+    return crit
