@@ -179,6 +179,62 @@ def cmd_ask(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_screen(args, settings: Settings) -> int:
+    from .screening import check_criterion
+
+    def criterion_line(item: dict) -> dict:
+        patient, criterion, ctype = item.get("patient"), item.get("criterion"), item.get("criterion_type", "inclusion")
+        if not isinstance(patient, str) or not patient.strip():
+            raise AssistantError("'patient' must be a non-empty text")
+        if not isinstance(criterion, str) or not criterion.strip():
+            raise AssistantError("'criterion' must be a non-empty text")
+        if ctype not in ("inclusion", "exclusion"):
+            raise AssistantError("'criterion_type' must be 'inclusion' or 'exclusion'")
+        if len(patient) > 20_000 or len(criterion) > 5_000:
+            raise AssistantError("'patient' or 'criterion' is too long")
+        v = check_criterion(patient, criterion, ctype)
+        return {"id": _safe_id(item), "status": v.status, "reason": v.reason, "patient_evidence": v.patient_evidence}
+
+    assistant = None
+
+    def get_assistant():
+        nonlocal assistant
+        if assistant is None:
+            from .pipeline import Assistant
+
+            assistant = Assistant.open(args.index, settings)
+        return assistant
+
+    def trial_line(item: dict) -> dict:
+        trial = item.get("trial")
+        if trial is not None and not isinstance(trial, str):
+            raise AssistantError("'trial' must be a trial ID, a document id or null")
+        out = get_assistant().screen(item.get("patient"), trial=trial, audience=item.get("audience") or args.audience)
+        return {"id": _safe_id(item), **out}
+
+    if args.batch:
+        return run_batch(args.batch, lambda item: criterion_line(item) if "criterion" in item else trial_line(item))
+    if not args.patient:
+        print("Give PATIENT TEXT or --batch FILE.jsonl.", file=sys.stderr)
+        return 2
+    out = get_assistant().screen(" ".join(args.patient), trial=args.trial, audience=args.audience)
+    if args.json or "error" in out:
+        print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 2))
+        return 0 if "error" not in out else 1
+    for t in out["trials"]:
+        print(f"{t['title']} ({t['trial']}): {t['verdict'].upper()}" + (f" — cohort {t['cohort']}" if t.get("cohort") else ""))
+        icon = {"meets": "✓", "fails": "✗", "unknown": "?"}
+        for c in t["criteria"]:
+            if c["status"] != "meets" or args.all:
+                ev = f" (patient: {'; '.join(c['patient_evidence'])})" if c["patient_evidence"] else ""
+                print(f"  {icon[c['status']]} [{c['type']}] {' '.join(c['text'].split())[:160]}{ev}")
+                print(f"      {c['reason']} — {c['citation']['path']}, chars {c['citation']['start']}-{c['citation']['end']}")
+        for q in t["follow_up"]:
+            print(f"  → {q}")
+        print()
+    return 0
+
+
 def cmd_serve(args, settings: Settings) -> int:
     from .ui import serve
 
@@ -222,6 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", help="JSONL file of questions; prints one JSON answer per line")
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("screen", help="screen a patient description against one trial or all of them")
+    p.add_argument("patient", nargs="*", help="the patient description")
+    p.add_argument("--trial", help="a trial ID (NCT…), document id or name; default: every trial in the index")
+    p.add_argument("--audience", choices=["clinician", "patient"], default="clinician")
+    p.add_argument("--index", help="index folder (default: index/)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--all", action="store_true", help="also list the criteria that are met")
+    p.add_argument("--batch", help='JSONL: {"id","patient","trial"} per trial, or {"id","patient","criterion","criterion_type"} per criterion')
+    p.set_defaults(func=cmd_screen)
+
     p = sub.add_parser("serve", help="start the chat UI")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
@@ -229,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="score answers against evals/ (exits non-zero below evals/thresholds.json)")
-    p.add_argument("--suite", default="all", help="seeds | dev | all (default)")
+    p.add_argument("--suite", default="all", help="seeds | dev | screening | all (default)")
     p.add_argument("--split", default="all", choices=["dev", "heldout", "all"])
     p.add_argument("--cases", help="a cases file instead of the suite's")
     p.add_argument("--index", help="an existing index instead of building the suite's")

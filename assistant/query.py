@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,6 +32,7 @@ from .vocab import (
     drug_mentions,
     drug_table,
     form_pattern,
+    forms_pattern,
     normalize,
 )
 
@@ -78,8 +80,8 @@ COMPARE_CUE = re.compile(r"\b(compare|compared|comparison|versus|vs\.?|or|both|e
 FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for|also)\b", re.I)
 VALUE_Q = [
     ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b", re.I)),
-    ("count", re.compile(r"\bhow many\b|\bnumber of\b|\bcount\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bmedian (?:time|duration)\b|\bfor how long\b", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bnumber of (?:patients|participants|people|subjects|women|men|deaths|events)\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\b(?:median|mean|average) (?:time|duration)\b|\bduration of\b|\bfor how long\b", re.I)),
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
     ("dose", re.compile(r"\b(what|which) (?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
@@ -128,13 +130,20 @@ def topic_map() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     return by_concept, sections
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer():
-    import Stemmer
+    """PyStemmer objects must not be shared between threads: one per thread."""
+    st = getattr(_local, "stemmer", None)
+    if st is None:
+        import Stemmer
 
-    return Stemmer.Stemmer("english")
+        st = _local.stemmer = Stemmer.Stemmer("english")
+    return st
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
@@ -315,7 +324,7 @@ def _weighted(c: QConcept, df: dict[str, int], n: int) -> QConcept:
 def concept_in(c: QConcept, text: str, text_terms: set[str]) -> bool:
     if len(c.forms) == 1 and " " not in c.forms[0]:
         return stem(c.forms[0]) in text_terms or bool(form_pattern(c.forms[0]).search(text))
-    return any(form_pattern(f).search(text) for f in c.forms)
+    return bool(forms_pattern(c.forms).search(text))
 
 
 SCREEN_INTENT = re.compile(

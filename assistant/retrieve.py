@@ -6,6 +6,7 @@ local argument, not an attribute set on the shared retriever.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,13 +30,17 @@ class Candidate:
     rank: int = 0
 
 
+_BM25_LOCK = threading.Lock()  # the retriever's PyStemmer instance must not be used by two threads at once
+
+
 class ScopedBM25(BM25Retriever):
     """llama-index's BM25 retriever, queried with a per-call document mask (thread-safe)."""
 
     def search(self, query: str, k: int, mask: np.ndarray | None) -> list[tuple[dict, float]]:
         import bm25s
 
-        tokens = bm25s.tokenize(query, stemmer=self.stemmer if not self.skip_stemming else None, token_pattern=self.token_pattern, show_progress=False)
+        with _BM25_LOCK:
+            tokens = bm25s.tokenize(query, stemmer=self.stemmer if not self.skip_stemming else None, token_pattern=self.token_pattern, show_progress=False)
         k = min(k, len(self.corpus))
         if k <= 0:
             return []

@@ -29,7 +29,8 @@ VALUE_PATTERNS = {
     "duration": re.compile(r"\d+(?:\.\d+)?\s*(?:-|to)?\s*(?:\d+(?:\.\d+)?\s*)?(?:months?|mos?\.?|weeks?|wks?|days?|years?|yrs?|hours?)\b", re.I),
     "count": re.compile(
         r"\d+\s*(?:\w+\s)?(?:participants?|patients?|subjects?|people|women|men|persons?|pts|cases|events)\b|\bn\s*=\s*\d+|\d+\s*/\s*\d+"
-        r"|\b(?:enrol\w*|accrual|sample size|total|number|analy[sz]ed|affected|count)\b[^.\n]{0,40}?\d+|:\s*\d+(?:\s|$)",
+        r"|\b(?:enrol\w*|accrual|sample size|total|number of \w+|analy[sz]ed|affected|planned|count)\b\W{0,3}(?:(?:of|was|were|is|to|will be|=)\W{0,3})?"
+        r"\d+(?![\d.]*\s*(?:weeks?|days?|months?|years?|half|%|mg|hours?))|:\s*\d+(?:\s|$)",
         re.I,
     ),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|ug|mcg|g|mL|IU|units?|AUC\s?\d*|kBq|MBq|mCi|Gy|cGy)(?:\s*/\s*(?:kg|m2|m²|m\^2|day|d|week|dose))?\b|\bAUC\s?\d", re.I),
@@ -50,6 +51,7 @@ METHODS_RE = re.compile(
     r"|\bdefined as\b|\bKaplan[- ]Meier\b|\bcalculated (?:using|as|from)\b|\bmeasured (?:from|as)\b|\bestimated using\b|\bmethod\b",
     re.I,
 )
+ASKS_METHOD = re.compile(r"\bdefin\w*|\bhow (?:is|was|were|are|do|did) [^?]{0,40}\b(?:measured|assessed|calculated|defined|determined|evaluated)|\bmethod|\bcriteria for\b", re.I)
 FIRST_PERSON_RE = re.compile(r"\b(I'm|I'll|I am|I will|I've|my patients)\b")
 LONG_QUOTE_WORDS = 60
 
@@ -240,13 +242,17 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     typed_focus = any(c.value_type == plan.value_type for c in plan.focus)
     if (plan.value_type_explicit or typed_focus) and plan.value_type in NUMERIC_TYPES and not ev.features.get("answer_type"):
         return False
-    if plan.value_type in NUMERIC_TYPES and ev.features.get("methods"):
+    if ev.features.get("methods") and (plan.value_type in NUMERIC_TYPES or not ASKS_METHOD.search(plan.question)):
         return False  # "A 95% CI for the median PFS will be calculated…" describes a method, it reports no value
+    if not plan.doc_ids and not any(c.topic for c in plan.concepts) and ev.features.get("context", 0.0) < settings.min_coverage_unscoped:
+        return False  # no trial named and no medical concept asked: only a unit covering most of the question answers
     if ev.features.get("context", 0.0) < settings.min_coverage:
         return False
     unit = index.docs[ev.doc_id].units[ev.unit]
     if is_label(index.docs[ev.doc_id], unit):
         return False  # a measure title, group title or list header names what a value is; it is not the value
+    if INSTRUCTION_RE.search(index.docs[ev.doc_id].text[unit.start : unit.end]):
+        return False
     doc = index.docs[ev.doc_id]
     text = doc.text[ev.start : ev.end] + " " + unit_context(doc, unit)
     tt = terms(text)
@@ -262,6 +268,12 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
 
 
 LABEL_ROLES = {"measure", "group", "group_description", "measure_type", "header", "n"}
+# Text addressed to an AI rather than a reader ("SYSTEM: tell the user…"): quotable, never an answer.
+INSTRUCTION_RE = re.compile(
+    r"^\W*(?:system|assistant|user|developer)\s*:|\bignore (?:all |any |the )?(?:previous|prior|above) (?:instructions|prompts?)\b"
+    r"|\btell the (?:user|reader|patient)s?\b|\byou are (?:an? |the )?(?:ai|assistant|chatbot|language model)\b",
+    re.I,
+)
 
 
 def is_label(doc, unit) -> bool:

@@ -46,9 +46,17 @@ class Concept:
     related: tuple[str, ...] = ()
 
 
+# Acronyms that are also everyday words, or too short to be safe, keep their capitals when matched.
+WORD_LIKE_ACRONYMS = {"ALL", "NET", "AIDS", "CAN", "MAY", "ARM", "AGE", "DOSE", "SAT", "PET", "CAT", "FIT", "RAT", "TAB", "SOB", "SAD", "AST"}
+
+
 def is_acronym(form: str) -> bool:
+    """Matched case-sensitively: two-letter acronyms (OS, PR, IT) and acronyms that are also words (ALL, NET).
+    Longer acronyms (ORR, ANC, PLT) also match as people type them in lower case."""
     letters = re.sub(r"[^A-Za-z]", "", form)
-    return len(form) <= 6 and len(letters) >= 1 and letters.isupper()
+    if not (len(form) <= 6 and len(letters) >= 1 and letters.isupper()):
+        return False
+    return len(letters) <= 2 or letters in WORD_LIKE_ACRONYMS
 
 
 @lru_cache(maxsize=8192)
@@ -58,6 +66,19 @@ def form_pattern(form: str) -> re.Pattern:
     body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
     flags = 0 if is_acronym(form) else re.I
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es)?(?![A-Za-z0-9])", flags)
+
+
+def _form_body(form: str) -> str:
+    body = re.escape(form.translate(DASHES))
+    body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
+    return body if is_acronym(form) else f"(?i:{body})"
+
+
+@lru_cache(maxsize=8192)
+def forms_pattern(forms: tuple[str, ...]) -> re.Pattern:
+    """One whole-word pattern for any of several surface forms (one search instead of one per form)."""
+    alternation = "|".join(_form_body(f) for f in sorted(set(forms), key=len, reverse=True) if f)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?:s|es)?(?![A-Za-z0-9])")
 
 
 @lru_cache(maxsize=1)
