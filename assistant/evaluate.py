@@ -279,7 +279,7 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
                 if r["wrong"] or (r["answerable"] and r["false_abstention"]):
                     tag = "WRONG" if r["wrong"] else "ABSTAINED"
                     print(f"{tag:9} {name}/{r['id']}: {' '.join(r['answer'].split())[:150]!r}")
-        for sp in ("dev", "heldout"):
+        for sp in ("dev", "heldout", "legacy"):
             sub = [r for r in rows if r["split"] == sp]
             if not sub:
                 continue

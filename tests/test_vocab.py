@@ -1,0 +1,81 @@
+"""The clinical and lay vocabulary is data about medicine, tested: lay words and abbreviations map to concepts,
+drug names map to the general drug table, and no data file names a corpus trial or its drugs."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pytest
+
+from assistant import vocab
+from assistant.query import extract_concepts, plan_query, Catalog
+from assistant.settings import Settings
+from assistant.types import Identity
+
+
+@pytest.mark.parametrize(
+    "text, concept",
+    [
+        ("what's the ANC cutoff", "absolute neutrophil count"),
+        ("plt over 100?", "platelet count"),
+        ("how are his liver numbers", "liver function"),
+        ("she had chemo twice", "chemotherapy"),
+        ("mets in the bones", "bone metastases"),
+        ("given through a drip", "intravenous"),
+        ("is it a pill", "oral"),
+        ("how well did it work", "objective response rate"),
+        ("what was the PFS", "progression-free survival"),
+        ("ECOG 0-1 only?", "performance status"),
+        ("upper limit of normal", "upper limit of normal"),
+        ("ALT and AST under 3x ULN", "alanine aminotransferase"),
+        ("the cancer came back", "relapse"),
+        ("blood counts", "blood counts"),
+        ("any blood clots?", "thromboembolism"),
+    ],
+)
+def test_lay_and_clinical_words_map_to_concepts(text, concept):
+    assert concept in {c.name for _, _, c in vocab.concept_mentions(text)}
+
+
+def test_two_letter_acronyms_keep_their_capitals_longer_ones_do_not():
+    assert not vocab.form_pattern("OS").search("it was os")
+    assert vocab.form_pattern("PLT").search("plt count")
+    assert not vocab.form_pattern("ALL").search("all patients")
+
+
+def test_drug_table_and_shapes():
+    table = vocab.drug_table()
+    assert "trastuzumab deruxtecan" in table and "enhertu" in [a.lower() for a in table["trastuzumab deruxtecan"]]
+    assert set(vocab.drug_mentions("she had Enhertu then zelvatinib and AB-1234")) >= {"trastuzumab deruxtecan", "zelvatinib", "AB-1234"}
+    assert not vocab.drug_mentions("HER2 IHC 3+ and CD34 count with COVID-19")
+
+
+def test_topics_refer_to_defined_concepts():
+    concepts = set(vocab.concepts())
+    for topic, spec in vocab._vocab()["topics"].items():
+        assert set(spec["concepts"]) <= concepts, topic
+
+
+def test_data_files_name_no_corpus_trial_or_drug():
+    banned = re.compile(r"IBI ?36\d|IBI ?35\d|ifinatamab|I-DXd|DS-?7300|MK-?2400|IDeate|NCT0728904|NCT0737764|NCT0713415|NCT0528047|Veeva|Tongji|Innovent|Fudan", re.I)
+    for f in resources.files("assistant.data").iterdir():
+        if f.name.endswith((".yaml", ".txt", ".json")):
+            assert not banned.search(f.read_text(encoding="utf-8")), f.name
+
+
+def test_document_abbreviations_are_read_from_the_text():
+    pairs = vocab.abbreviation_pairs("The objective response rate (ORR) and time to progression (TTP) were reported.")
+    assert pairs.get("ORR", "").lower() == "objective response rate" and "TTP" in pairs
+
+
+def test_data_files_shape_the_index_fingerprint(monkeypatch):
+    before = Settings().fingerprint()
+    assert before == Settings().fingerprint()
+    assert "code_and_data" in Settings().shaping()
+
+
+def test_unknown_words_are_weighted_and_phase_descriptors_dropped():
+    cs = extract_concepts("What is the phase 3 trial's ORR for zorbaflux?", [], {"orr": 3}, 100)
+    names = [c.name for c in cs]
+    assert "objective response rate" in names and "zorbaflux" in names and "3" not in names
