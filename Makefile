@@ -3,8 +3,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTHON ?= python3
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup index run test eval bench lock clean
+.PHONY: setup chromium index run test eval bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +16,23 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
+# Debian's Chromium for tests/test_browser.py (Playwright drives it; no browser is ever downloaded).
+# CI starts on a clean machine as root; elsewhere sudo is tried, else the browser tests are skipped.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "note: $(CHROMIUM) is missing (apt-get install chromium): the browser tests will be skipped"; fi; \
+	fi
+
 index: setup  ## build index/ from corpus/ if missing or stale (unchanged documents are skipped)
 	$(VENV)/bin/assistant ingest --rebuild-if-stale --quiet
 
 run: index  ## chat UI at http://127.0.0.1:7860
 	$(VENV)/bin/assistant serve
 
-test: setup
+test: setup chromium
 	$(PY) -m pytest -q
 
 eval: index
