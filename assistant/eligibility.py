@@ -17,6 +17,7 @@ from .types import Citation, ParsedDoc
 
 MIN_CRITERIA = 3
 AGE_SEX_FIELD = re.compile(r"\b(?:minimum|maximum)(?: eligible)? age\b|\beligible ages?\b|^\s*(?:sex|gender|eligible sex)\b", re.I)
+ANY_SEX = re.compile(r"\b(?:all|both|any)\b", re.I)
 VERDICT_ORDER = {"eligible": 0, "uncertain": 1, "not eligible": 2}
 MAX_PATIENT_CHARS = 20_000
 
@@ -56,7 +57,9 @@ def criteria_of(doc: ParsedDoc) -> list[CriterionInput]:
         text = doc.text[u.start : u.end]
         if u.kind == "criterion" and u.attrs.get("role") != "header":
             out.append(CriterionInput(text, u.attrs.get("criterion_type", "inclusion"), u.attrs.get("cohort"), ref=i))
-        elif u.kind == "field" and AGE_SEX_FIELD.search(u.label + " " + text) and len(text.split()) <= 12:
+        elif u.kind in ("field", "sentence", "item") and AGE_SEX_FIELD.search(u.label + " " + text) and len(text.split()) <= 12:
+            if ANY_SEX.search(text):
+                continue  # "Sex: ALL" restricts nothing
             out.append(CriterionInput(text, "inclusion", None, ref=i))
     return out
 

@@ -245,8 +245,10 @@ class Assistant:
         if plan.strategy in ("cross_trial", "compare"):
             docs = (plan.doc_ids or []) if plan.strategy == "compare" else list(dict.fromkeys(e.doc_id for e in scored))
             per_doc: dict[str, list[Evidence]] = {}
+            # a comparison's words are shared between its trials: each trial's units need half the usual coverage
+            per_doc_settings = s.model_copy(update={"min_coverage": s.min_coverage / 2}) if plan.strategy == "compare" else s
             for doc_id in docs:
-                chosen = select_fact(plan, [e for e in scored if e.doc_id == doc_id], self, s, limit=2)
+                chosen = select_fact(plan, [e for e in scored if e.doc_id == doc_id], self, per_doc_settings, limit=2)
                 if chosen:
                     per_doc[doc_id] = chosen
             if per_doc:

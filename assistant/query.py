@@ -269,10 +269,10 @@ def guard_unknown(question: str, catalog: Catalog, scope: list[str] | None, elig
         name = m.group(0)
         if not re.match(r"(?i)phase|cohort|arm|grade|stage|day|week|cycle|covid|her|pd|cd|il", name) and not catalog.covered(name):
             unknown.append(name)
-    for drug in drug_mentions(question):
-        if not catalog.covered(drug):
-            unknown.append(drug)
-    if not eligibility_like:
+    if not eligibility_like:  # in an eligibility question, drugs and cancers are the patient's history
+        for drug in drug_mentions(question):
+            if not catalog.covered(drug):
+                unknown.append(drug)
         for cond in condition_mentions(question):
             if not catalog.covered(cond, scope):
                 unknown.append(cond)

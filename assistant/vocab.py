@@ -169,9 +169,29 @@ def concept_mentions(text: str) -> list[tuple[int, int, Concept]]:
     return sorted(spans, key=lambda x: x[0])
 
 
+@lru_cache(maxsize=1)
+def _schwartz_hearst():
+    """The `abbreviations` package calls logging.basicConfig(INFO) at import, which would print every library's log
+    lines to users: give the root logger a handler first so that call does nothing, and quieten its logger."""
+    import logging
+
+    root = logging.getLogger()
+    guard = None
+    if not root.handlers:
+        guard = logging.NullHandler()
+        root.addHandler(guard)
+    try:
+        from abbreviations import schwartz_hearst
+    finally:
+        if guard is not None:
+            root.removeHandler(guard)
+    logging.getLogger(schwartz_hearst.__name__).setLevel(logging.WARNING)
+    return schwartz_hearst
+
+
 def abbreviation_pairs(text: str) -> dict[str, str]:
     """Abbreviations a document defines ("overall response rate (ORR)"): Schwartz–Hearst."""
-    from abbreviations import schwartz_hearst
+    schwartz_hearst = _schwartz_hearst()
 
     try:
         pairs = schwartz_hearst.extract_abbreviation_definition_pairs(doc_text=text, most_common_definition=True)

@@ -193,6 +193,7 @@ def criteria_units(text: str, lines: list[Line], section: tuple[str, ...], defau
     restarted = False
     header: tuple[int, int] | None = None  # "… if they meet the following criteria:" line
     blank = False
+    seen_heading = False
 
     def close() -> None:
         nonlocal item
@@ -213,6 +214,7 @@ def criteria_units(text: str, lines: list[Line], section: tuple[str, ...], defau
         head = criteria_heading(t)
         if head and not (item and not blank and LIST_RE.match(ln.raw) is None and not t.endswith(":") and words(t) > 8):
             close()
+            seen_heading = True
             ctype, cohort = head
             numbers, restarted, header = [], False, None
             label = t.rstrip(":").strip()
@@ -224,6 +226,11 @@ def criteria_units(text: str, lines: list[Line], section: tuple[str, ...], defau
             continue
         m = LIST_RE.match(ln.raw)
         marker = m is not None
+        if not seen_heading and not marker and (words(t) <= 4 or FIELD_RE.match(t)) and not re.search(r"\d", t):
+            close()  # a label or value before any inclusion/exclusion heading ("Accepts Healthy Volunteers", "No")
+            units.extend(plain_unit(text, ln, path))
+            blank = False
+            continue
         if not marker and item is not None:
             cont = (not blank and (item["marker"] or ln.indent > item["indent"] or t.startswith("Note:"))) or (
                 blank and ln.indent > item["indent"] > 0
