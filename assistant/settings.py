@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, description="Batch size when embedding.")
     onnx_encoder: bool = Field(True, description="Export the model to ONNX once and embed with onnxruntime (same vectors, faster).")
     query_threads: int = Field(1, description="CPU threads for embedding one question (1 serves concurrent questions best; 0 = all cores).")
+    serve_workers: int = Field(2, description="Processes answering questions in `assistant serve` (use the cores; 1 = in the server process).")
     collection: str = Field("trial_units", description="Chroma collection name.")
     chroma_host: str | None = Field(None, description="Chroma server host; None uses the embedded persistent client.")
     chroma_port: int = Field(8000, description="Chroma server port (with chroma_host).")

@@ -1035,8 +1035,12 @@ def serve(settings: Settings, index_dir: str | Path | None = None, host: str = "
 
     disable_telemetry()
     assistant = Assistant.open(index_dir, settings)
-    app = build_app(assistant)
     index = Path(index_dir) if index_dir else settings.index_dir
+    if settings.serve_workers > 1:
+        from .workers import PooledAssistant
+
+        assistant = PooledAssistant(assistant, settings, index, settings.serve_workers)
+    app = build_app(assistant)
     print(f"Chat UI on http://{host}:{port}", flush=True)
     launch(app, host, port, block=True, blocked_paths=[index, settings.corpus_dir])
 
