@@ -383,3 +383,229 @@ def test_class_intersection_and_wocbp_requirement():
     ild = "History of ILD/pneumonitis that required steroids, or current ILD/pneumonitis"
     assert check_criterion("No history of ILD or pneumonitis.", ild, "exclusion").status == "meets"
     assert check_criterion("Grade 2 pneumonitis on durvalumab treated with prednisone.", ild, "exclusion").status == "fails"
+
+
+# ------------------------------------------------------------------ oncology history, cohorts, structure (general rules)
+
+def _st(patient: str, criterion: str, ctype: str = "inclusion") -> str:
+    return check_criterion(patient, criterion, ctype).status
+
+
+def test_non_criteria_are_left_out_and_merged_headings_open_a_cohort():
+    from assistant.screening.structure import is_criterion, repair_headings
+
+    for t in ("Study Type", "Accepts Healthy Volunteers", "No", "Allocation", "Parallel Assignment", "About",
+              "This is a randomized, open-label, phase 3 study evaluating drug A versus drug B.",
+              "CrCl = (140 - Age) × Weight (kg) / 72 × serum creatinine (mg/dL)",
+              "Perioperative systemic therapies will be counted as 1 line of therapy."):
+        assert not is_criterion(t), t
+    assert is_criterion("ECOG performance status 0 or 1")
+    crits = [CriterionInput("Metastatic breast cancer.", "inclusion", "Cohort A"),
+             CriterionInput("At least 2 prior lines.\nAdditional Inclusion Criteria for Melanoma Participants", "inclusion", "Cohort A"),
+             CriterionInput("Histologically confirmed melanoma.", "exclusion", "Cohort A"),
+             CriterionInput("Prior B7-H3-directed therapy.", "exclusion", None)]
+    fixed = repair_headings(crits)
+    assert fixed[1].text == "At least 2 prior lines."
+    assert (fixed[2].cohort, fixed[2].type) == ("Melanoma", "inclusion")
+    assert fixed[3].cohort is None and fixed[3].type == "exclusion"
+
+
+def test_basket_cohort_chosen_by_tumour_type_abbreviation_or_site():
+    crits = [CriterionInput("ECOG 0 or 1.", "inclusion"),
+             CriterionInput("Documented unresectable or metastatic CRC with microsatellite stable status.", "inclusion", "CRC"),
+             CriterionInput("Documented metastatic EC of any histological subtype.", "inclusion", "EC"),
+             CriterionInput("Documented metastatic pancreatic adenocarcinoma.", "inclusion", "PDAC")]
+    ts = screen_criteria("61M, ECOG 1, metastatic sigmoid adenocarcinoma, MSS by PCR.", crits)
+    assert ts.cohort == "CRC" and ts.verdict == "eligible"
+    # a tumour type no cohort is for: not eligible, with the cohort's diagnosis criterion as the reason
+    ts = screen_criteria("58M, ECOG 1, metastatic prostate adenocarcinoma.", crits)
+    assert ts.verdict == "not eligible" and ts.failing
+
+
+def test_site_words_type_the_tumour_and_excluded_subsites_fail():
+    crit = ("Documented unresectable or metastatic squamous cell carcinoma of the oral cavity, oropharynx, hypopharynx, "
+            "or larynx, excluding nasopharynx, nasal cavity and paranasal sinuses.")
+    assert _st("55M, metastatic squamous cell carcinoma of the right tonsil.", crit) == "meets"
+    assert _st("54M with nasopharyngeal cancer (squamous type) spread to the liver.", crit) == "fails"
+
+
+def test_serology_abbreviations_vaccination_and_viral_load():
+    pt = "HBsAg neg / anti-HBs pos (hepatitis B vaccinated), HCV Ab neg, HIV Ab neg. Metastatic lung cancer."
+    assert _st(pt, "Known HIV infection", "exclusion") == "meets"
+    assert _st(pt, "Active hepatitis B or hepatitis C", "exclusion") == "meets"
+    assert _st(pt, "Active infection requiring intravenous anti-infective therapy", "exclusion") == "meets"
+    assert _st("HBV/HCV/HIV negative.", "History of immunodeficiency, including a positive HIV test.", "exclusion") == "meets"
+    crit = "Active HBV (HBsAg+ with HBV DNA ≥500 IU/mL) or HCV infection."
+    assert _st("Chronic hepatitis B, surface antigen positive, viral load about 800 IU/mL.", crit, "exclusion") == "fails"
+    assert _st("Chronic hepatitis B, surface antigen positive, viral load about 300 IU/mL.", crit, "exclusion") == "meets"
+    crit = "Known HCV infection. HCV antibody-positive subjects are eligible only if PCR confirms HCV RNA negativity."
+    assert _st("HCV Ab positive, treated with sofosbuvir in 2019, HCV RNA PCR undetectable.", crit, "exclusion") == "meets"
+
+
+def test_treated_brain_metastases_off_steroids_and_excluded_sites():
+    crit = ("Untreated brain metastases (subjects with treated brain metastases are eligible if clinically stable for ≥4 weeks, "
+            "off steroid therapy for ≥2 weeks); brainstem metastasis; cerebellum metastasis")
+    ok = "Brain: 3 metastases treated with SRS 8 weeks ago, stable on MRI, asymptomatic; dexamethasone stopped 5 weeks ago."
+    assert _st(ok, crit, "exclusion") == "meets"
+    assert _st("Single cerebellar metastasis treated with SRS 6 weeks ago, stable; dexamethasone stopped 4 weeks ago.", crit, "exclusion") == "fails"
+    assert _st("Brain MRI last week: no brain mets. No leptomeningeal disease.", "Leptomeningeal metastasis", "exclusion") == "meets"
+    assert _st("MRI: cannot exclude leptomeningeal disease; first CSF cytology negative.", "Leptomeningeal metastasis.", "inclusion") == "unknown"
+    assert _st("MRI shows leptomeningeal enhancement; CSF cytology positive for malignant cells.", "Leptomeningeal metastasis.", "inclusion") == "meets"
+
+
+def test_steroid_routes_and_immunomodulators():
+    crit = "Systemic corticosteroids (>10 mg/day prednisone) within 14 days, except inhaled or topical corticosteroids."
+    assert _st("COPD on inhaled budesonide/formoterol only. No systemic steroids.", crit, "exclusion") == "meets"
+    assert _st("Put on prednisone 30 mg a day for a COPD flare, last tablet 4 days ago.", crit, "exclusion") == "fails"
+    assert _st("Asthma on inhaled fluticasone.", "Use of immunomodulatory drugs (e.g., interleukin-2, interferon) within 14 days.",
+               "exclusion") == "meets"
+
+
+def test_lab_units_g_per_l_and_umol_per_l():
+    assert _st("Hb 88 g/L.", "Hemoglobin ≥ 90 g/L", "inclusion") == "fails"
+    assert _st("Hb 112 g/L.", "Hemoglobin ≥ 9 g/dL", "inclusion") == "meets"
+    assert _st("Creatinine 78 umol/L, T bili 12 umol/L.", "Total bilirubin ≤ 1.5 × ULN", "inclusion") == "meets"
+    pt = "ANC 2.4 x10^9/L, Hb 112 g/L, plt 190 x10^9/L, creatinine 78 umol/L, ALT 34 U/L."
+    assert _st(pt, "Adequate organ function.", "inclusion") == "meets"
+    assert _st("ANC 0.6 x10^9/L, platelets 40 x10^9/L.", "Adequate organ and bone marrow function.", "inclusion") == "fails"
+    assert _st("Metastatic SCLC.", "Adequate organ function.", "inclusion") == "unknown"
+
+
+def test_prior_lines_explicit_maintenance_and_required_class():
+    crit = "Extensive-stage SCLC refractory to 2 to 3 prior lines of systemic therapy, which must have included PD-1/PD-L1 immunotherapy."
+    pt = ("ES-SCLC. Line 1: carboplatin/etoposide + atezolizumab x4 then atezolizumab maintenance, PD at 7 mo. "
+          "Line 2: topotecan x5, PD on CT 2 wk ago; last topotecan 3 wk ago.")
+    assert extract_patient(pt).lines.value == (2, 2)
+    assert _st(pt, crit) == "meets"
+    assert _st("ES-SCLC. 1L carboplatin/etoposide only, no immunotherapy given. 2L topotecan, PD.", crit) == "fails"
+    assert _st("ES-SCLC. 1L carboplatin/etoposide plus 'an antibody' per the patient, records not yet received, "
+               "unclear which agent. 2L topotecan, PD.", crit) == "unknown"
+    assert parse_lines("Relapse or progression after at least 2 and a maximum of 3 prior lines of systemic therapy") == (2, 3)
+    assert parse_lines("Progression after 1 prior line of an ICI-containing regimen, with a maximum of 2 prior lines") == (1, 2)
+
+
+def test_regimen_components_and_topoisomerase_inhibitors():
+    lex = get_lexicon()
+    assert "topo1_inhibitor" in lex.drug_classes("folfiri") and "platinum" in lex.drug_classes("folfox")
+    crit = "No prior treatment with topoisomerase I inhibitors, such as irinotecan or topotecan."
+    assert _st("Metastatic rectal cancer. Line 1: FOLFIRI + cetuximab, PD.", crit) == "fails"
+    assert _st("Metastatic colon cancer. FOLFOX + bevacizumab, PD. Never received irinotecan or topotecan.", crit) == "meets"
+    crit = "Relapse or progression after 1 prior line of systemic therapy including a fluoropyrimidine plus oxaliplatin."
+    assert _st("Metastatic colon cancer. One prior line in the metastatic setting: FOLFOX + bevacizumab, PD.", crit) == "meets"
+    assert _st("Metastatic colon cancer. Line 1: FOLFIRI + cetuximab, PD after 11 months.", crit) == "fails"
+
+
+def test_adc_payload_classes():
+    camptothecin = "Prior treatment with antibody-drug conjugates containing camptothecin or its derivatives (topoisomerase I inhibitors)."
+    exatecan = "Prior discontinuation of an antibody drug conjugate (ADC) that consists of an exatecan derivative due to treatment-related toxicities."
+    assert _st("Progressed on sacituzumab govitecan.", camptothecin, "exclusion") == "fails"
+    assert _st("Adjuvant T-DM1 completed 2 years ago.", camptothecin, "exclusion") == "meets"
+    assert _st("Sacituzumab govitecan stopped for progression.", exatecan, "exclusion") == "meets"
+    assert _st("T-DXd stopped for grade 2 pneumonitis.", exatecan, "exclusion") == "fails"
+    assert _st("T-DXd x10 stopped for intracranial progression, no dose-limiting toxicity.", exatecan, "exclusion") == "meets"
+    c = parse_criterion("Prior treatment with orlotamab, enoblituzumab, or other B7-homologue 3 (B7-H3)-targeted agents.", "exclusion")
+    assert c.checks[0].params["classes"] == ["b7h3_targeted"]
+    assert _st("Prior bevacizumab.", "Prior treatment with enoblituzumab or other B7-homologue 3 (B7-H3)-targeted agents.", "exclusion") == "meets"
+
+
+def test_therapy_setting_adjuvant_versus_metastatic_and_disease_free_interval():
+    crit = ("No prior chemotherapy or HER2-targeted therapy for unresectable or metastatic breast cancer. Participants who received "
+            "chemotherapy or HER2-directed therapy in the neoadjuvant or adjuvant setting and have a DFI of >6 months are eligible.")
+    adj = "HER2+ breast cancer: neoadjuvant TCHP 2021, adjuvant T-DM1 completed March 2023. Metastatic recurrence Sept 2025, i.e. DFI ~30 months. No systemic therapy since recurrence."
+    assert _st(adj, crit) == "meets"
+    assert _st("HER2+ breast cancer; adjuvant TCHP completed 4 months before liver metastases were found. No treatment for metastatic disease.", crit) == "fails"
+    assert _st("HER2-positive metastatic breast cancer. At the start she had THP, later trastuzumab deruxtecan, which stopped working.", crit) == "fails"
+    assert _st("Her breast cancer came back in her lungs about 4 years after she finished chemo and Herceptin. She hasn't started any treatment yet.", crit) == "meets"
+
+
+def test_adverse_event_criteria():
+    resolved = "All prior treatment-related toxicities must have resolved to ≤Grade 1."
+    assert _st("Persistent grade 2 sensory peripheral neuropathy from docetaxel, stable for over a year.", resolved) == "fails"
+    assert _st("Capecitabine hand-foot syndrome now grade 1; no other residual toxicity.", resolved) == "meets"
+    assert _st("Metastatic breast cancer after three lines of chemotherapy.", resolved) == "unknown"
+    irae = "Prior history of ≥ Grade 3 immune-related adverse event (irAE) or ≥ Grade 2 immune-related myocarditis associated with prior immunotherapy."
+    assert _st("Durvalumab stopped for grade 3 immune-mediated hepatitis, now fully resolved.", irae, "exclusion") == "fails"
+    assert _st("Atezolizumab for 8 cycles. No irAEs.", irae, "exclusion") == "meets"
+    assert _st("Grade 2 immune-related myocarditis on atezolizumab last year.", irae, "exclusion") == "fails"
+    nonrem = ("Non-remission of AEs after previous anti-cancer treatment, defined as AEs not relieved to ≤ grade 1 (except alopecia). "
+              "Note: participants with chronic, stable Grade 2 toxicities such as chemotherapy-induced peripheral neuropathy are eligible.")
+    assert _st("Chronic stable grade 2 peripheral neuropathy from docetaxel for over a year.", nonrem, "exclusion") == "meets"
+    assert _st("Residual grade 3 fatigue.", nonrem, "exclusion") == "fails"
+
+
+def test_combined_or_transformed_histology_and_cured_other_cancer():
+    crit = "Histological diagnosis of combined small cell lung cancer (mixed SCLC and NSCLC) or transformed SCLC."
+    assert _st("Histologically confirmed pure SCLC (no NSCLC component).", crit, "exclusion") == "meets"
+    assert _st("EGFR-mutant lung adenocarcinoma; rebiopsy showed small cell transformation.", crit, "exclusion") == "fails"
+    other = "History of other malignancies, except for those cured for ≥2 years, such as localized prostate cancer."
+    assert _st("ES-SCLC. Prostate cancer removed about a year ago, all gone.", other, "exclusion") == "fails"
+    assert _st("ES-SCLC. Prostate cancer treated with prostatectomy 6 years ago, cured.", other, "exclusion") == "meets"
+
+
+def test_conditional_and_multi_sentence_criteria():
+    cond = "Subjects with actionable target tumor mutation should have been previously treated with targeted therapy."
+    assert _st("Metastatic colon cancer, no actionable alteration. FOLFOX, PD.", cond) == "meets"
+    crit = ("Documented metastatic pancreatic adenocarcinoma that has progressed after 1 prior line of gemcitabine-based therapy. "
+            "No prior treatment with topoisomerase I inhibitors, such as irinotecan or topotecan.")
+    assert parse_criterion(crit, "inclusion").kinds == ["all_of"]
+    assert _st("Pancreatic cancer with liver metastases. First FOLFIRINOX, then gemcitabine and Abraxane, now growing.", crit) == "fails"
+    only = "Subjects with active brain metastases only must have at least one intracranially measurable lesion (RANO-BM criteria)."
+    assert _st("Leptomeningeal enhancement, CSF cytology positive; two parenchymal lesions (14 mm, 8 mm).", only) == "meets"
+    assert _st("5 new parenchymal brain lesions, largest 7 mm; no leptomeningeal enhancement.", only) == "fails"
+
+
+def test_platinum_sensitivity():
+    not_refr = "Participant is not considered primary platinum refractory and has not progressed during platinum treatment."
+    assert _st("High-grade serous ovarian cancer. Progressed during first-line carboplatin/paclitaxel (after cycle 4).", not_refr) == "fails"
+    resist = "Participant has progressed less than 180 days after the last dose of platinum therapy."
+    assert _st("Ovarian cancer, carboplatin and paclitaxel, then carboplatin again and now it's back again.", resist) == "unknown"
+    assert _st("Ovarian cancer that progressed 2 months after the last carboplatin.", resist) == "meets"
+
+
+def test_measurable_lesions_by_size_irradiation_and_site():
+    crit = ("At least one measurable target lesion per RECIST 1.1, not previously irradiated. "
+            "Lesions solely within the brain are not acceptable as target lesions.")
+    assert _st("Target: segment VII liver met 34 mm, never irradiated.", crit) == "meets"
+    assert _st("Only brain metastases, largest 15 mm.", crit) == "unknown"
+    assert _st("Largest lung nodule 6 mm.", "At least 1 measurable lesion per RECIST v1.1.") == "fails"
+
+
+def test_her2_and_hormone_receptor_requirements():
+    crit = ("Metastatic breast cancer confirmed HER2-positive (IHC 3+ or ISH+) on specimens taken after metastatic disease "
+            "by central testing.")
+    assert _st("HER2+ metastatic breast cancer (central IHC 3+ on liver biopsy after relapse).", crit) == "meets"
+    assert _st("ER+ HER2+ metastatic breast cancer (IHC 3+ on the primary, local lab); no biopsy of metastatic disease yet.", crit) == "unknown"
+    assert _st("Metastatic breast cancer, HER2 1+ and ER positive.", crit) == "fails"
+    zero = "Negative for HER2 expression, defined as IHC 0 (ISH- or untested)."
+    assert _st("Metastatic TNBC, HER2 IHC 0 on the most recent biopsy.", zero) == "meets"
+    assert _st("HER2-low (IHC 1+) metastatic breast cancer.", zero) == "fails"
+    hr = "Documented hormone receptor (HR)-positive or HR-negative status after local testing in the metastatic setting."
+    assert _st("Metastatic breast cancer. Core biopsy of a lung nodule after recurrence: HER2 IHC 3+, ER 0%, PgR 0% (local).", hr) == "meets"
+
+
+def test_negation_scope_and_marker_results():
+    pf = extract_patient("Adjuvant T-DXd x14, no ILD during T-DXd.")
+    assert any(f.affirmed and f.value.get("drug") == "trastuzumab deruxtecan" for f in pf.drugs)
+    pf = extract_patient("61F metastatic gastric adenocarcinoma, HER2 negative (IHC 1+).")
+    assert [f for f in pf.cancers if f.value == "gastric_cancer"]
+    pf = extract_patient("History of non-infectious pneumonitis treated with prednisone.")
+    assert pf.concept_facts("ild") and pf.concept_facts("ild")[0].affirmed
+    pf = extract_patient("Dad is 80, small cell lung cancer, had chemo with immunotherapy.")
+    assert pf.perspective == "caregiver" and pf.age.value == (80, 80)
+
+
+def test_life_expectancy_and_registry_sex_fields():
+    assert _st("Expected survival >6 mo.", "Life expectancy ≥ 3 months.") == "meets"
+    assert _st("Metastatic SCLC.", "Life expectancy ≥ 3 months.") == "unknown"
+    assert parse_criterion("Life expectancy ≥ 3 months.", "inclusion").importance == "screening"
+    assert _st("63M with SCLC.", "Eligible Sex\n\nALL") == "meets"
+    assert _st("63M with SCLC.", "Age ≥18 years, regardless of gender.") == "meets"
+
+
+def test_named_scales_and_latest_platinum_interval():
+    assert _st("HCC, Child-Pugh A5, ALBI grade 1, BCLC stage C.", "Albumin-Bilirubin (ALBI) Grade 1 within 7 days prior to the first dose.") == "meets"
+    assert _st("HCC, ALBI grade 2.", "Albumin-Bilirubin (ALBI) Grade 1 within 7 days prior to the first dose.") == "fails"
+    assert _st("HCC, Child-Pugh B8.", "Liver function status should be Child-Pugh (CP) Class A.") == "fails"
+    pt = ("Ovarian cancer. Line 1: carboplatin/paclitaxel; progression 14 months after the last carboplatin. "
+          "Line 2: carboplatin/PLD; progression 3 months after the last carboplatin dose.")
+    assert _st(pt, "Participant has progressed less than 180 days after the last dose of platinum therapy.") == "meets"

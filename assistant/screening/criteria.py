@@ -8,8 +8,20 @@ criterion's statement holds when every check holds). Kinds:
   drug classes, washout windows, refractoriness), lines (number of prior lines), steroids (dose, prednisone
   equivalent), infection (HBV / HCV / HIV / TB, with DNA/RNA exceptions), other_malignancy (window + exceptions),
   transplant, hypersensitivity, diagnosis (tumour type), histology, stage, biomarker (HER2 IHC/ISH, ER/PR, PD-L1,
-  p16/HPV, driver genes, MSI), measurable, trial_participation, freetext (concept phrases matched against the
-  patient text, with qualifiers, time windows and exceptions).
+  p16/HPV, driver genes, MSI; central / metastatic-specimen testing; "HR-positive or HR-negative" = any documented
+  status), measurable (size, not irradiated, brain-only, intracranial RANO-BM), trial_participation, freetext
+  (concept phrases matched against the patient text, with qualifiers, time windows and exceptions), and the
+  oncology kinds checked in onco_checks.py: adverse_event (residual toxicity above a grade / history of graded or
+  immune-related events), life_expectancy, organ_function ("adequate organ function" without thresholds),
+  washout ("as specified in the protocol"), progression (on or after prior therapy), platinum (refractory /
+  resistant / sensitive), child_pugh, scale (a named scale such as "ALBI grade 1").
+
+Structural forms: "Subjects with X must / should Y" and "If the participant has X, ... must Y" (conditional: not
+applicable without X); an inclusion criterion made of several requirement sentences (all_of: each is checked,
+notes such as "... will be counted as 1 line" are left out). Therapy checks know the setting a criterion asks
+about ("for metastatic disease" leaves out (neo)adjuvant therapy, with a disease-free-interval exception), the
+drugs a prior line must have included ("including a fluoropyrimidine plus oxaliplatin", "gemcitabine-based"),
+"discontinued due to toxicity", and "X and Y" both required.
 
 Exceptions ("except ...", "unless ...", "... are eligible if ...", "other than ...") and time windows
 ("within 4 weeks", "in the last 6 months", "< 3 months prior to") are parsed into the checks.
@@ -25,6 +37,7 @@ from typing import Any
 from . import labs as L
 from .lexicon import get_lexicon
 from .text import NUM, TIME_UNIT, clean, parse_number, to_days, tokenize
+from .tumour import site_cancers
 
 
 @dataclass
@@ -89,12 +102,31 @@ def split_exceptions(text: str) -> tuple[str, list[str]]:
         return t, parts
     # "Patients with X are eligible if ..." -> the clause before is the exception subject
     if re.match(r"(?:are|is|will be|may be)\s+(?:eligible|allowed|permitted)|may (?:be )?(?:enrolled|included|participate)|is not an? exclusion|are not excluded", m.group(0), re.I):
-        # find start of that sentence / clause
-        start = max(t.rfind(". ", 0, m.start()), t.rfind("; ", 0, m.start()), t.rfind("(", 0, m.start()))
+        # find start of that sentence / clause (an opening parenthesis only if it is still open)
+        op = t.rfind("(", 0, m.start())
+        if op >= 0 and t.find(")", op, m.start()) >= 0:
+            op = -1
+        start = max(t.rfind(". ", 0, m.start()), t.rfind(".\n", 0, m.start()), t.rfind("\n", 0, m.start()), t.rfind("; ", 0, m.start()), op)
         if start < 0:
             return t, parts
+        if start == op:
+            # "(subjects with stable effusion ... may be eligible); pericardial effusion ...": the exception is the
+            # parenthesis, the criterion goes on after it
+            close = t.find(")", m.end())
+            if close > 0:
+                parts.append(t[op + 1:close].strip(" .;()"))
+                rest, more = split_exceptions(t[close + 1:])
+                return t[:op] + " " + rest, parts + more
         parts.append(t[start + 1:].strip(" .;()"))
         return t[:start + 1], parts
+    depth = t[:m.start()].count("(") - t[:m.start()].count(")")
+    if depth > 0:
+        # "(... excluding needle biopsy and vascular access) or ... within 4 weeks": the exception ends with the parenthesis
+        close = t.find(")", m.end())
+        if close > 0:
+            parts.append(t[m.end():close].strip(" .;():"))
+            rest, more = split_exceptions(t[close + 1:])
+            return t[:m.start()] + " " + rest, parts + more
     parts.append(t[m.end():].strip(" .;():"))
     return t[:m.start()], parts
 
@@ -177,6 +209,8 @@ def parse_age(text: str) -> tuple[float | None, float | None, str] | None:
 
 def parse_sex(text: str) -> tuple[str | None, str] | None:
     t = clean(text).lower()
+    if re.fullmatch(r"\W*(?:eligible\s+)?(?:sex|gender)s?\W*(?:all|both|any)\W*", t):  # registry field "Sex: All"
+        return "any", "both sexes"
     if re.search(r"\b(?:male|men|man)\s*(?:and|or|&|/)\s*(?:non-pregnant\s+)?(?:female|women|woman)s?\b|\b(?:female|women)\s*(?:and|or|/)\s*(?:male|men)\b|\bboth sexes\b|\bboth genders\b|\beither sex\b|\bany gender\b|\bregardless of (?:sex|gender)\b", t):
         return "any", "both sexes"
     m = re.search(r"^\W*(?:patients?:?\s*)?(female|women|woman|girls?|postmenopausal (?:female|women|woman)s?)\b|\bfemale (?:sex|patients|subjects|participants)\b|^\W*female\b|\bwomen (?:aged|age|between|with|who)\b", t)
@@ -361,17 +395,23 @@ def parse_ps(text: str) -> dict | None:
 def therapy_mentions(text: str) -> tuple[list[str], list[str]]:
     """(drug names, class ids) named in a criterion."""
     lex = get_lexicon()
+    # a spelled-out target with its abbreviation: "B7-homologue 3 (B7-H3)-targeted agents" -> "B7-H3-targeted agents"
+    text = re.sub(r"\b[\w-]+(?:\s+[\w-]+){0,3}\s*\(([A-Za-z0-9][\w-]{1,12})\)-", r"\1-", text)
     toks = tokenize(text)
     drugs, classes = [], []
     for h in lex.find(toks, ("drug", "class")):
+        if h.j < len(toks) and re.fullmatch(r"receptors?|status|expression|positiv\w*|negativ\w*|level\w*", toks[h.j].norm):
+            continue  # "estrogen receptor", "HER2 expression": a marker, not a treatment
         (drugs if h.kind == "drug" else classes).append(h.id)
     classes = list(dict.fromkeys(classes))
     # "an ADC with a topoisomerase I inhibitor payload" names the intersection of two classes
-    if len(classes) >= 2 and re.search(r"\b(?:with|containing|carrying|bearing|conjugated|linked|based on|-based)\b|\bpayload", text, re.I):
+    if len(classes) >= 2 and re.search(r"\b(?:with|containing|carrying|bearing|conjugated|linked|based on|-based|consist\w* of|compris\w*|composed of)\b|\bpayload", text, re.I):
         for a in list(classes):
             for b in list(classes):
                 if a >= b or a not in classes or b not in classes:
                     continue
+                if a in lex.class_ancestors(b) or b in lex.class_ancestors(a):
+                    continue  # "an ADC with a topo I payload" already names the narrower class
                 both = [c for c in lex.classes if c not in (a, b) and {a, b} <= lex.class_ancestors(c)]
                 if both:
                     narrow = min(both, key=lambda c: len(lex.class_ancestors(c)))
@@ -381,11 +421,28 @@ def therapy_mentions(text: str) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(drugs)), classes
 
 
+def required_therapy(text: str) -> tuple[list[str], list[str]]:
+    """Drugs / classes a prior-therapy criterion requires: "... including a fluoropyrimidine plus oxaliplatin with or
+    without ...", "... which must have included PD-1/PD-L1 immunotherapy", "1 prior line of gemcitabine-based therapy"."""
+    frags = []
+    for m in re.finditer(r"\b(?:including|which must have included|must have included|that included|that must include|consisting of|comprising)\s+(.*?)(?=\bwith or without\b|,\s*as\b|,?\s*\bor\s+(?:relapse|progression|after)\b|[;.]|$)", text, re.I):
+        frags.append(m.group(1))
+    for m in re.finditer(r"\b([\w/()-]+?)[- ](?:based|containing)\b", text, re.I):
+        frags.append(m.group(1))
+    drugs: list[str] = []
+    classes: list[str] = []
+    for fr in frags:
+        d, c = therapy_mentions(fr)
+        drugs += [x for x in d if x not in drugs]
+        classes += [x for x in c if x not in classes and x not in ("anticancer_therapy",)]
+    return drugs, classes
+
+
 _LINES_CRIT = [
-    (re.compile(rf"\b(?:at least|a minimum of|>=|minimum|≥)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:or more\s+)?(?:prior|previous|line|lines|regimens?|systemic|standard)", re.I), "min"),
+    (re.compile(rf"(?:\b(?:at least|a minimum of|minimum)|>=|≥)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:or more\s+)?(?:prior|previous|line|lines|regimens?|systemic|standard)", re.I), "min"),
     (re.compile(rf"\b({NUM}|\d)\s*(?:\(\d\)\s*)?(?:or more|\+)\s*(?:prior|previous)?\s*(?:lines?|regimens?|systemic|therap)", re.I), "min"),
-    (re.compile(rf"\b(?:no more than|not more than|at most|maximum of|up to|<=|≤)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous|lines?|regimens?|systemic)", re.I), "max"),
-    (re.compile(rf"\b(?:more than|>)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous|lines?|regimens?|systemic)", re.I), "gt"),
+    (re.compile(rf"(?:\b(?:no more than|not more than|at most|maximum of|up to)|<=|≤)\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous|lines?|regimens?|systemic)", re.I), "max"),
+    (re.compile(rf"(?:\bmore than|>(?!=))\s*({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous|lines?|regimens?|systemic)", re.I), "gt"),
     (re.compile(rf"\b({NUM}|\d)\s*(?:-|to|or)\s*({NUM}|\d)\s*(?:prior|previous)?\s*(?:lines?|regimens?)", re.I), "range"),
     (re.compile(rf"\b(?:only\s+|exactly\s+)?({NUM}|\d)\s*(?:\(\d\)\s*)?(?:prior|previous)\s+(?:lines?|regimens?|systemic)", re.I), "exact"),
 ]
@@ -402,6 +459,16 @@ def parse_lines(text: str) -> tuple[int | None, int | None] | None:
             if re.search(r"\b(?:as|for|in the)\s+(?:the\s+)?" + m.group(0), t, re.I):
                 return (k - 1, k - 1)
         return None
+    rg = re.search(rf"(?:\b(?:at least|a minimum of|minimum of)|>=|≥)\s*({NUM}|\d)\s*(?:and|to|-)\s*(?:a\s+)?(?:maximum of|max(?:imum)?\.?(?: of)?|at most|up to|<=|≤)\s*({NUM}|\d)\s+(?:prior\s+|previous\s+)?(?:therapy\s+)?(?:lines?|regimens?)", t, re.I)
+    if rg and parse_number(rg.group(1)) is not None and parse_number(rg.group(2)) is not None:
+        return (int(parse_number(rg.group(1))), int(parse_number(rg.group(2))))  # "at least 2 and a maximum of 3 prior lines"
+    ex = re.search(rf"\b(?:after|following|received|of)\s+({NUM}|\d)\s+(?:prior|previous)\s+(?:lines?|regimens?)\b", t, re.I)
+    mx = re.search(rf"\b(?:with\s+)?(?:a\s+)?(?:maximum of|max(?:imum)?\.? of|at most|no more than|up to)\s+({NUM}|\d)\s+(?:prior\s+)?(?:therapy\s+)?(?:lines?|regimens?)", t, re.I)
+    if ex and mx and parse_number(ex.group(1)) is not None and parse_number(mx.group(1)) is not None and parse_number(ex.group(1)) <= parse_number(mx.group(1)) \
+            and not re.search(r"\bat least\b|>=", t[:ex.end()], re.I):
+        return (int(parse_number(ex.group(1))), int(parse_number(mx.group(1))))  # "after 1 prior line ..., with a maximum of 2 prior lines"
+    alt = re.search(rf"\bor\s+(?:relapse\s+or\s+progression\s+|progression\s+|relapse\s+)?(?:after|following)\s+({NUM}|\d)\s+(?:prior\s+)?(?:lines?|regimens?)\b", t, re.I)
+    alt_n = parse_number(alt.group(1)) if alt else None
     for rx, kind in _LINES_CRIT:
         m = rx.search(t)
         if not m:
@@ -411,7 +478,12 @@ def parse_lines(text: str) -> tuple[int | None, int | None] | None:
             continue
         a = int(a)
         if kind == "min":
+            mx = re.search(rf"\b(?:maximum of|max(?:imum)?\.? of|at most|no more than|up to)\s+({NUM}|\d)\b", t[m.end():], re.I)
+            if mx and parse_number(mx.group(1)) is not None and parse_number(mx.group(1)) >= a:
+                return (a, int(parse_number(mx.group(1))))
             return (a, None)
+        if kind == "exact" and alt_n is not None and alt_n > a:
+            return (a, int(alt_n))
         if kind == "max":
             return (0, a)
         if kind == "gt":
@@ -448,6 +520,10 @@ def reads_as_exclusion(text: str) -> bool:
     t = clean(text).strip()
     if re.match(r"^\W*(?:\d+[.)]\s*)?(?:no|not|without|absence of|free of|never)\b", t, re.I):
         return False
+    if re.search(r"\b(?:must|should|need to|are required to)\s+(?:have|be|receive|undergo)\b", t, re.I):
+        return False  # "Subjects with brain metastases only must have ...": a requirement
+    if re.fullmatch(r"\W*(?:\d+[.)]\s*)?(?:brain|cns|central nervous system|leptomeningeal|intracranial)\s+(?:metastas[ie]s|metastatic disease|disease|carcinomatosis)\W*", t, re.I):
+        return False  # a bare disease named under inclusion is the population the trial is for
     if _INCL_START.match(t) and not re.match(r"^\W*(?:\d+[.)]\s*)?(?:patients?|subjects?|participants?)\s+(?:with|who (?:have|are))\s+(?:known\s+|active\s+|untreated\s+|symptomatic\s+)*(?:brain|cns|leptomeningeal|pregnan|hiv|hepatitis|another malig|other malig|hypersensitiv|allerg)", t, re.I):
         return False
     if re.search(r"\b(?:are|is) (?:eligible|allowed|permitted)\b", t, re.I) and not _EXCL_PAT.match(t):
@@ -476,12 +552,14 @@ _PARTICIPATION = re.compile(r"(?:participat\w+|enrol\w+|involve\w*)\s+(?:in\s+)?
 _MEASURABLE = re.compile(r"measurable (?:disease|lesion)|recist|evaluable disease|target lesion", re.I)
 _HIST_CRIT = re.compile(r"\b(adenocarcinoma|squamous|small[- ]cell|non[- ]small[- ]cell|non[- ]?squamous|neuroendocrine|large[- ]cell|ductal|lobular|serous|clear[- ]cell|urothelial|mucinous)\b", re.I)
 _STAGE_CRIT = re.compile(r"\bstage\s*(?:0|iv|i{1,3}|[1-4])[abc]?\b|\bextensive[- ]stage\b|\blimited[- ]stage\b|\bmetastatic\b|\badvanced\b|\bunresectable\b|\blocally advanced\b|\brecurrent\b|\binoperable\b|\bearly[- ]stage\b", re.I)
-_BIOMARKER = re.compile(r"\bher-?2\b|\berbb2\b|\bestrogen receptor|\boestrogen receptor|\bprogesterone receptor|\bhormone receptor|\b(?:er|pr|hr)[+-]|\b(?:er|pr|hr)[- ](?:positive|negative)|\bpd-?l1\b|\bp16\b|\bhpv\b|\begfr\b(?!\s*(?:[<>=≥≤]|of\s*\d|\d))|\balk\b|\bros-?1\b|\bkras\b|\bbraf\b|\bntrk\b|\bmsi-?h\b|\bdmmr\b|\bmismatch repair\b|\bbrca\d?\b|\btriple[- ]negative\b|\bmet (?:exon|amplification)\b|\bret (?:fusion|rearrangement)\b", re.I)
+_BIOMARKER = re.compile(r"\bher-?2\b|\berbb2\b|\bestrogen receptor|\boestrogen receptor|\bprogesterone receptor|\bhormone receptor|\b(?:er|pr|hr)[+-]|\b(?:er|pr|hr)[- ](?:positive|negative)|\bpd-?l1\b|\bp16\b|\bhpv\b|\begfr\b(?!\s*(?:[<>=≥≤]|of\s*\d|\d))|\balk\b|\bros-?1\b|\bkras\b|\bbraf\b|\bntrk\b|\bmsi-?h\b|\bdmmr\b|\bmismatch repair\b|\bmicrosatellite\b|\bmss\b|\bpmmr\b|\bbrca\d?\b|\btriple[- ]negative\b|\bmet (?:exon|amplification)\b|\bret (?:fusion|rearrangement)\b", re.I)
 
 
 def _importance(kinds: list[str], text: str) -> str:
     if set(kinds) <= {"consent", "compliance", "contraception", "trial_participation"}:
         return "boilerplate"
+    if kinds and set(kinds) <= {"life_expectancy", "organ_function", "washout", "labs", "age", "sex"} and not {"age", "sex"} >= set(kinds):
+        return "screening"  # judged / measured at the screening visit
     if set(kinds) <= {"labs", "pregnancy", "consent", "contraception", "compliance", "age", "sex"} and "labs" in kinds:
         return "screening"
     if set(kinds) <= {"pregnancy", "contraception"}:
@@ -489,16 +567,182 @@ def _importance(kinds: list[str], text: str) -> str:
     return "key"
 
 
+
+# ------------------------------------------------------------------ special forms
+
+_COND_RE = re.compile(r"^\W*(?:patients?|subjects?|participants?|those|individuals)\s+(?:with|who\s+(?:have|has|had|are|were))\s+(?P<cond>.+?)\s+"
+                      r"(?:must|should|need to|are required to|will need to|have to)\s+(?P<req>.+)$", re.I | re.S)
+_IF_RE = re.compile(r"^\W*if\s+(?:the\s+)?(?:participant|subject|patient)s?\s+(?:has|have|had|is|are)\s+(?P<cond>.+?),\s*(?:then\s+)?"
+                    r"(?:(?:the\s+)?(?:participant|subject|patient)s?|they|he or she)\s+(?:must|should)\s+(?P<req>.+)$", re.I | re.S)
+_NOTE_SENT = re.compile(r"^\W*note\b|\b(?:will|may|shall|can) (?:be )?count(?:ed)?\b|\bcounted as\b|\bis (?:also )?acceptable\b|\bare (?:also )?acceptable\b|"
+                        r"\bwill be used\b|\bare (?:women|men|participants|subjects) who\b|\bis defined as\b|\bare defined as\b|\bshould be monitored\b|"
+                        r"\bwill not be considered\b|\bplease note\b", re.I)
+_EXC_SENT = re.compile(r"\b(?:are|is|will be|may be)\s+(?:eligible|allowed|permitted|considered for inclusion)\b|\bmay (?:be )?(?:enrolled|included|participate)\b", re.I)
+_REQ_SENT = re.compile(r"^\W*(?:no|not)\s+(?:prior|previous)\b|^\W*(?:patients?|subjects?|participants?)\s+(?:must|should)\b|^\W*must\s+(?:have|not)\b", re.I)
+
+
+def _sentences(t: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"(?<=[.;])\s+(?=[A-Z(])|\n+", t) if p.strip()]
+    out: list[str] = []
+    for p in parts:
+        if out and _EXC_SENT.search(p) and not _COND_RE.match(p):
+            out[-1] = out[-1] + " " + p  # "Participants who ... are eligible.": an exception of the sentence before
+        elif _NOTE_SENT.search(p):
+            continue
+        else:
+            out.append(p)
+    return out
+
+
+def _special_form(t: str, listed: str) -> ParsedCriterion | None:
+    """Conditional requirements ("Subjects with X must Y") and inclusion criteria made of several requirements."""
+    if not _PREG.search(t) and not _CONSENT.search(re.sub(r"\([^)]*\)", " ", t)):
+        m = _COND_RE.match(t) or _IF_RE.match(t)
+        if m and len(re.sub(r"\([^()]*(?:\([^()]*\)[^()]*)*\)", "", m.group("cond"))) < 160 and len(re.split(r"(?<=[.;])\s+(?=[A-Z])", t)) == 1:
+            cond_text = m.group("cond").strip(" ,")
+            req_text = m.group("req").strip()
+            only_brain = bool(re.search(r"\bonly\b", cond_text, re.I) and _BRAIN.search(cond_text))
+            cond = parse_criterion(re.sub(r"\s+only\b", "", cond_text), "exclusion")
+            req = parse_criterion(req_text, "inclusion")
+            chk = Check("conditional", {"cond": cond, "req": req, "only_brain": only_brain, "cond_text": cond_text}, t)
+            # "Subjects with X must Y" is a requirement (an inclusion) whatever list the layout put it in
+            return ParsedCriterion(t, "inclusion", listed, [chk], importance="key", flipped=listed != "inclusion")
+    if listed == "inclusion":
+        sents = _sentences(t)
+        req = [x for x in sents[1:] if _COND_RE.match(x) or _IF_RE.match(x) or _REQ_SENT.match(x)]
+        if len(sents) > 1 and req:
+            # the first sentence and the further requirements; descriptive sentences in between are left out
+            parts = [parse_criterion(x, "inclusion") for x in [sents[0]] + req]
+            return ParsedCriterion(t, "inclusion", listed, [Check("all_of", {"parts": parts}, t)],
+                                   importance="key" if any(p.importance == "key" for p in parts) else parts[0].importance)
+    return None
+
+
+def _grade_limit(text: str) -> int | None:
+    m = re.search(r"(?:<=|≤|=<|<)\s*grade\s*([0-4])|grade\s*(?:<=|≤|=<)\s*([0-4])|grade\s*([0-4])\s*(?:or (?:less|lower|baseline|below)|or baseline)|to\s+grade\s*([0-4])|"
+                  r"(?:<=|≤)\s*g([0-4])\b|\bgrade\s*([0-4])\b", text, re.I)
+    if not m:
+        return None
+    g = next(x for x in m.groups() if x is not None)
+    v = int(g)
+    if m.group(0).strip().startswith("<") and not m.group(0).strip().startswith("<="):
+        v -= 1
+    return v
+
+
+def _ae_check(main: str, low: str, exceptions: list[str], full: str) -> dict | None:
+    """Adverse-event criteria: residual toxicity above a grade, or a history of graded (immune-related) events."""
+    if not re.search(r"\bgrade\b|\bctcae\b", low):
+        return None
+    ae = re.search(r"toxicit|adverse (?:event|reaction)|\baes?\b|\birae|side effect|bleed|ha?emorrhag|myocarditis|pneumonitis|colitis|hepatitis|neuropath", low)
+    if not ae:
+        return None
+    exc = (" ".join(exceptions) + " " + (full.split("Note:", 1)[1] if "Note:" in full else "")).lower()
+    allowed = sorted({m.group(0) for m in re.finditer(r"alopecia|pigmentation|fatigue|insomnia|hypomagnes\w*|neuropath\w*|hypothyroid\w*|hypertension|vitiligo|endocrinopath\w*|skin", exc)})
+    stable_grade = 2 if re.search(r"(?:stable|chronic)[^.]{0,40}grade\s*2|grade\s*2[^.]{0,40}(?:stable|chronic)", exc + " " + low) else None
+    if re.search(r"resolv|recover|reliev|remission|returned to|baseline", low):
+        limit = _grade_limit(low)
+        if limit is None:
+            return None
+        residual_form = bool(re.search(r"\bnon-?remission|\bnot (?:been )?(?:relieved|resolved|recovered)|\bunresolved|\bpersistent|\bongoing|\bhave not (?:been )?(?:relieved|resolved)", low))
+        return {"mode": "residual", "limit": limit, "residual_form": residual_form, "allowed": allowed, "stable_grade": stable_grade}
+    m = re.search(r"(?:>=|≥|=>|>)\s*grade\s*([0-4])|grade\s*(?:>=|≥|=>|>)\s*([0-4])|grade\s*([0-4])\s*(?:or (?:higher|greater|more|above))|grade\s*([3-4])", low)
+    if not m:
+        return None
+    g = int(next(x for x in m.groups() if x is not None))
+    if m.group(0).lstrip().startswith(">") and not m.group(0).lstrip().startswith(">="):
+        g += 1
+    immune = bool(re.search(r"\birae|immune[- ](?:related|mediated)|immunotherapy", low))
+    cat = None
+    for name, pat in (("bleeding", r"bleed|ha?emorrhag"), ("myocarditis", r"myocarditis"), ("pneumonitis", r"pneumonitis|\bild\b"),
+                      ("infusion", r"infusion"), ("neuropathy", r"neuropath")):
+        if re.search(pat, low) and not (name == "myocarditis" and immune and re.search(r"irae|immune[- ]related adverse", low)):
+            cat = name
+            break
+    extra = []
+    for mm in re.finditer(r"(?:>=|≥)\s*grade\s*([0-4])\s+(?:immune[- ]related\s+)?(myocarditis|pneumonitis|colitis|hepatitis|nephritis)", low):
+        extra.append((int(mm.group(1)), mm.group(2)))
+    return {"mode": "history", "min_grade": g, "immune": immune, "category": cat, "extra": extra}
+
+
+def _platinum_check(t: str) -> dict | None:
+    low = t.lower()
+    if not re.search(r"platinum", low):
+        return None
+    if re.search(r"not (?:considered )?(?:primary )?platinum[- ]refractory|(?:has )?not progressed (?:during|on) platinum", low):
+        return {"mode": "not_refractory"}
+    m = re.search(r"progress\w*\s+(?:less than|within|<)\s*(\d+)\s*(days?|weeks?|months?)\s+(?:after|of|from)\s+(?:the\s+)?(?:last|final|completion)", low)
+    if m:
+        d = to_days(m.group(1), m.group(2))
+        return {"mode": "resistant", "days": d, "alt_ineligible": bool(re.search(r"no longer (?:considered )?eligible for platinum|not (?:a )?candidate for platinum|ineligible for platinum", low))}
+    if re.search(r"platinum[- ]resistant|resistant to platinum", low):
+        return {"mode": "resistant", "days": 180.0, "alt_ineligible": False}
+    if re.search(r"platinum[- ]refractory|refractory to platinum", low):
+        return {"mode": "refractory"}
+    if re.search(r"platinum[- ]sensitive|sensitive to platinum", low):
+        return {"mode": "sensitive"}
+    return None
+
+
+_ROMAN_VAL = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def _scale_value(v: str) -> str:
+    v = v.strip().lower()
+    return str(_ROMAN_VAL[v]) if v in _ROMAN_VAL else v
+
+
+def _scale_check(text: str) -> dict | None:
+    """A named clinical scale with required values: "Albumin-Bilirubin (ALBI) Grade 1", "BCLC Stage B or C",
+    "NYHA class I-II" (Child-Pugh, ECOG and Karnofsky have their own checks)."""
+    m = re.search(r"(?:\(([A-Z][A-Za-z0-9-]{1,8})\)|\b([A-Z]{2,8})\b)\s+((?i:grade|class|stage|score|category))\s+"
+                  r"((?:[0-9]|[A-D]|I{1,3}V?|IV)\b(?:\s*(?:or|,|/|to|-|and)\s*(?:[0-9]|[A-D]|I{1,3}V?|IV)\b)*)", text)
+    if not m:
+        return None
+    abbr = m.group(1) or m.group(2)
+    if abbr.upper() in ("ECOG", "WHO", "KPS", "CTCAE", "RECIST", "HER2", "IHC", "ISH", "PS", "TNM", "AJCC", "FIGO", "CP"):
+        return None
+    vals = [_scale_value(x) for x in re.findall(r"[0-9]|[A-D]\b|IV|I{1,3}V?", m.group(4))]
+    rng = re.search(r"(\w+)\s*(?:to|-)\s*(\w+)", m.group(4))
+    if rng and _scale_value(rng.group(1)).isdigit() and _scale_value(rng.group(2)).isdigit():
+        vals = [str(v) for v in range(int(_scale_value(rng.group(1))), int(_scale_value(rng.group(2))) + 1)]
+    name = text[:m.start()].strip(" ,;:(").split(",")[-1].strip()
+    return {"abbr": abbr, "word": m.group(3).lower(), "allowed": vals, "name": name[-40:]}
+
+
+def _measurable_params(text: str) -> dict:
+    low = clean(text).lower()
+    return {"not_irradiated": bool(re.search(r"not (?:have been |been )?(?:previously )?irradiated|non-?irradiated|not previously irradiated|not been irradiated|outside (?:of )?(?:the |any )?(?:prior )?radiation field", low)),
+            "no_brain_only": bool(re.search(r"solely within the brain|only in the brain|(?:cns|brain) lesions (?:will|are) not (?:be )?(?:considered|acceptable)|brain[^.]{0,30}not (?:be )?acceptable as target", low)),
+            "intracranial": bool(re.search(r"intracranial\w*(?: measurable)?|rano[- ]?bm|\brano\b", low))}
+
+
 @lru_cache(maxsize=4096)
 def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCriterion:
     listed = "exclusion" if criterion_type.lower().startswith("ex") else "inclusion"
     ctype = listed
     flipped = False
-    if listed == "inclusion" and reads_as_exclusion(text):
-        ctype, flipped = "exclusion", True
     t = clean(text).strip()
     t = re.sub(r"^\W*(?:\d{1,2}[.)]|[-•*·§])\s*", "", t)
+    sp = _special_form(t, listed)
+    if sp is not None:
+        sp.text = text
+        return sp
+    plat = _platinum_check(t)
+    if plat is not None:
+        crit = ParsedCriterion(text, listed, listed, [Check("platinum", plat, t)])
+        return crit
+    if listed == "inclusion" and reads_as_exclusion(text):
+        ctype, flipped = "exclusion", True
+    elif listed == "exclusion" and len(t) <= 200 and len(re.split(r"(?<=[.;])\s+(?=[A-Z])", t)) == 1 \
+            and not re.match(r"\W*(?:history|known|active|prior|previous|uncontrolled|any|current|presence|evidence|diagnosis|participants?|patients?|subjects?)\b", t, re.I) and re.search(r"\b(?:must|should)\s+(?:have\s+been\s+|have\s+|be\s+)?(?:include|included|received|receive|treated|have|be)\b", t, re.I) \
+            and not re.search(r"\b(?:must|should)\s+not\b|\bexclud\w*|\bnot (?:be )?(?:eligible|allowed|permitted|enrolled)|\bineligible\b|\bcannot\b|\bunable\b|\bunwilling\b|\bwho (?:must|should)\b|\brequir\w+\b", t, re.I):
+        ctype, flipped = "inclusion", True  # a requirement listed among the exclusions
     main, exceptions = split_exceptions(t)
+    if ctype == "inclusion" and exceptions and re.fullmatch(r"\W*(?:(?:histolog\w*|patholog\w*|tumou?r|cancer)\s+)?(?:sub)?types?\W*|\W*histolog(?:y|ies)\W*", main, re.I):
+        # "Histological subtypes other than ampullary cancer, small cell cancer, ...": those subtypes are excluded
+        main, exceptions = re.sub(r"\(?\s*please note[^)]*\)?", " ", exceptions[0], flags=re.I), []
+        ctype, flipped = "exclusion", True
     # negatively phrased criteria: "No X" (inclusion) is an exclusion of X; "Patients without X" (exclusion)
     # is an inclusion of X
     neg = re.match(r"^\W*((?:patients?|subjects?|participants?|individuals?)\s+(?:is|are|who are|who have|who has|that are|that have|with)?\s*)?"
@@ -521,12 +765,37 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
 
     if re.search(r"\b(?:in good (?:general )?health|healthy (?:volunteers?|subjects?|adults?|individuals?|participants?)|generally healthy|good general health)\b", main, re.I) and ctype == "inclusion":
         add("healthy")
+    ae = _ae_check(main, low, exceptions, t)
+    le = re.search(r"\b(?:life expectancy|expected survival|survival expectancy|expected to (?:live|survive))\b[^.;]{0,40}?(?:>=|>|at least|of at least|greater than|more than|over|minimum of|of)?\s*(\d+(?:\.\d+)?)\s*(weeks?|months?|years?|days?)", main, re.I)
     # boilerplate first: consent, compliance, participation
     if checks:
         pass
+    elif le:
+        add("life_expectancy", days=to_days(le.group(1), le.group(2)))
+    elif ctype == "inclusion" and len(main) < 160 and _scale_check(main) is not None:
+        add("scale", **_scale_check(main))
+    elif ctype == "inclusion" and re.search(r"child[- ]pugh", low):
+        cls = set()
+        for m in re.finditer(r"child[- ]pugh\W+(?:\(cp\)\s*)?(?:class|grade|category|score)?\s*([abc])\b(\d{1,2})?((?:\s*(?:or|/|,|and)\s*(?:class\s*)?[abc]\d{0,2})*)(\s*or (?:above|higher|worse|better|less|lower))?", low):
+            found = [m.group(1)] + re.findall(r"\b([abc])\d{0,2}\b", m.group(3) or "")
+            cls |= set(found)
+            if m.group(4):
+                cls |= {"b", "c"} if re.search(r"above|higher|worse", m.group(4)) else {"a"}
+        add("child_pugh", allowed=sorted(cls))
+    elif ae:
+        add("adverse_event", **ae)
+    elif re.search(r"\bwash-?out\b", low) and re.search(r"\b(?:protocol|inadequate|insufficient|appropriate|adequate)\b", low) and not parse_window(main):
+        add("washout")
+    elif re.search(r"\badequate\b[^.;]{0,50}\b(?:organ|bone marrow|hepatic|renal|ha?ematologic\w*|liver|kidney|marrow)\b[^.;]{0,30}\bfunction", low) and not parse_labs(main):
+        add("organ_function")
+    elif _MEASURABLE.search(main) and ctype == "inclusion" and not _BRAIN.search(re.sub(r"(?i)lesions? solely within the brain[^.]*|brain[^.]{0,30}not (?:be )?acceptable[^.]*", " ", main)) and not re.search(r"\bif\b", low):
+        add("measurable", **_measurable_params(t))
+    elif re.search(r"\b(?:disease progression|progressive disease|(?:radiolog\w+|radiographic|objective)\s+(?:disease\s+)?progression|documented progression)\b[^.;]{0,60}\b(?:on or after|after|following|during|while on)\b[^.;]{0,80}\b(?:therapy|regimen|treatment)\b", low) \
+            and parse_lines(main) is None and not [c for c in therapy_mentions(main)[1] if c not in ("anticancer_therapy",)] and not therapy_mentions(main)[0]:
+        add("progression")
     elif _NONCOMPLIANCE.search(main):
         add("compliance")
-    elif _CONSENT.search(main) and not re.search(r"\bdementia\b|\bcognitive\b", low):
+    elif _CONSENT.search(re.sub(r"\([^)]*\)", " ", main)) and not re.search(r"\bdementia\b|\bcognitive\b", low):
         add("consent", negative=bool(re.search(r"\b(?:refus\w*|inability|unable|unwilling|not (?:able|willing)|no informed|missing|lack of|without|cannot|can not|incapable|not provided|opted out)\b", low)))
     elif _PARTICIPATION.search(main) and not _TRANSPLANT.search(main):
         add("trial_participation")
@@ -569,17 +838,25 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                 add("steroids", dose=float(dm.group(2)) if dm else None, classes=classes, drugs=drugs,
                     exceptions=" ".join(exceptions).lower() + " " + low, window=window)
             elif lines is not None and not any(c.kind == "brain_mets" for c in checks):
-                add("lines", lo=lines[0], hi=lines[1], classes=classes)
+                req_d, req_c = required_therapy(main)
+                add("lines", lo=lines[0], hi=lines[1], classes=classes, req_drugs=req_d, req_classes=req_c,
+                    setting="advanced" if re.search(r"metastatic|advanced|unresectable|recurrent", low) else None)
             elif (drugs or classes) and _THERAPY_WORDS.search(main) and not _HYPERSENS.search(main) and not _BRAIN.search(main):
                 mode = "required"
                 if ctype == "exclusion":
                     mode = "forbidden"
                 if re.search(r"^\W*(?:no|not|without|never)\b|\bno (?:prior|previous)\b|\bnaive\b|\bnaïve\b|\bmust not\b|\bnot (?:have )?(?:been )?(?:previously )?(?:received|treated)", low):
                     mode = "forbidden" if ctype == "inclusion" else "required"
+                exc_text = " ".join(exceptions).lower()
+                dfi = re.search(rf"\b(?:dfi|disease[- ]free interval|treatment[- ]free interval)\b[^.;]{{0,30}}?(?:>=|>|of|at least|more than|≥)*\s*({NUM})\s*({TIME_UNIT})", exc_text + " " + low, re.I)
                 add("therapy", drugs=drugs, classes=classes, mode=mode, window=window,
                     refractory=bool(re.search(r"refractory|progress\w*|failed|failure|relapsed|resistant", low)),
                     current=bool(re.search(r"\b(?:currently|concurrent|concomitant|ongoing|on|taking|receiving)\b", low)) and not re.search(r"\bprior|previous|history\b", low),
-                    exceptions=" ".join(exceptions).lower())
+                    exceptions=exc_text,
+                    setting="advanced" if re.search(r"\bfor\s+(?:the\s+)?(?:unresectable|locally advanced|advanced|metastatic|recurrent)|\bin the (?:metastatic|advanced|recurrent)(?:/\w+)? setting|\bfor (?:metastatic|advanced) disease", low) else None,
+                    dfi_days=to_days(dfi.group(1), dfi.group(2)) if dfi else None,
+                    due_to_toxicity=bool(re.search(r"\bdue to (?:treatment[- ]related |drug[- ]related |unacceptable )?(?:toxicit|adverse|intoleran|side effect)|\bbecause of (?:toxicit|adverse|intoleran)", low)),
+                    all_required=mode == "required" and len(drugs) + len(classes) > 1 and bool(re.search(r"\band\b|\bplus\b|\+", low)) and not re.search(r"\bor\b", low))
         if _INFECT.search(main) and not any(c.kind == "therapy" for c in checks):
             viruses = []
             for v, pat in [("hiv", r"\bhiv\b|human immunodeficiency|\baids\b"), ("hbv", r"hepatitis\s*b|\bhbv\b|hbsag|\bhep\s*b\b"),
@@ -599,7 +876,11 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                     wd = to_days(yrs.group(3), "years")
                 elif yrs.group(4):
                     wd = to_days(yrs.group(4), yrs.group(5))
+            cured = re.search(rf"\b(?:cured|disease[- ]free|in (?:complete )?remission|without (?:evidence of )?(?:disease|recurrence))\s+(?:for\s+)?(?:>=|≥|>|at least|more than|over|of)?\s*({NUM})\s*({TIME_UNIT})", " ".join(exceptions) + " " + main, re.I)
+            if cured and wd is not None and abs(wd - (to_days(cured.group(1), cured.group(2)) or -1)) < 1:
+                wd = None  # the years belong to the exception, not to a look-back window
             add("other_malignancy", window=wd, exceptions=(" ".join(exceptions)).lower(),
+                cured_days=to_days(cured.group(1), cured.group(2)) if cured else None,
                 current_only=bool(re.search(r"\b(?:current|active|concurrent|concomitant|advanced|progressing|requir\w+ (?:active )?treatment)\b", low)) and not re.search(r"history|prior|previous|within", low),
                 any_cancer=not re.search(r"another|other|second|additional", low))
         if _TRANSPLANT.search(main) and not checks:
@@ -614,10 +895,17 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
             lex = get_lexicon()
             toks = tokenize(main)
             cancer_hits = [h for h in lex.find(toks, ("concept",)) if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer"]
-            bio = _BIOMARKER.search(main)
-            if cancer_hits or bio or (re.search(r"histolog|cytolog|patholog", low) and re.search(r"carcinoma|cancer|tumou?r|malignan|neoplasm", low)):
-                if cancer_hits:
-                    add("diagnosis", concepts=list(dict.fromkeys(h.id for h in cancer_hits)))
+            site_hits = [cid for _, _, cid in site_cancers(main)]
+            bio = _BIOMARKER.search(re.sub(r"\b(?:irrespective|regardless) of [^,.;]*", " ", main, flags=re.I))
+            if cancer_hits or site_hits or bio or (re.search(r"histolog|cytolog|patholog", low) and re.search(r"carcinoma|cancer|tumou?r|malignan|neoplasm", low)):
+                concepts = list(dict.fromkeys([h.id for h in cancer_hits] + site_hits))
+                # a site-specific type named next to its umbrella ("squamous cell carcinoma of the oral cavity, ...,
+                # hnscc") keeps the specific ones
+                concepts = [x for x in concepts if not any(o != x and x in lex.concept_ancestors(o) for o in concepts)] if site_hits else concepts
+                if concepts:
+                    bare = re.sub(r"\([^)]*\)|[^.;,]*\b(?:are|is) not (?:eligible|allowed)[^.;]*", " ", main)
+                    qual = sorted({q.lower()[:6] for q in re.findall(r"\b(combined|mixed|transform\w*|composite)\b", bare, re.I)})
+                    add("diagnosis", concepts=concepts, qualifiers=qual)
                 hm = _HIST_CRIT.findall(main)
                 if hm:
                     add("histology", allowed=[h.lower().replace("-", " ") for h in hm])
@@ -635,10 +923,18 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
             add("sex", sex="any")
         # the rest of the text as concept phrases
         rest = main
+        if sex:
+            rest = re.sub(r"\b(?:eligible\s+)?(?:sex|gender)s?\W*(?:all|both|any)\b|\bregardless of (?:sex|gender)\b|\birrespective of (?:sex|gender)\b|"
+                          r"\b(?:male|men)\s*(?:and|or|&|/)\s*(?:female|women)\b|\b(?:female|women)\s*(?:and|or|&|/)\s*(?:male|men)\b|\bboth (?:sexes|genders)\b", " ", rest, flags=re.I)
         for c in checks:
             if c.kind == "age" and c.params.get("matched") not in ("adult", "child"):
                 rest = rest.replace(c.params["matched"], " ")
                 rest = re.sub(r"^\W*(?:eligible\s+)?ages?\W*$", " ", rest, flags=re.I)  # "Eligible Ages 18 Years and Over"
+        # procedural follow-on sentences ("If QTcF is > 480 ms ..., 3 ECGs should be performed") are not conditions
+        sents = re.split(r"(?<=[.;])\s+(?=[A-Z])", rest)
+        if len(sents) > 1:
+            rest = " ".join([sents[0]] + [x for x in sents[1:] if not re.match(r"\W*(?:if|note|when|in case)\b", x, re.I)
+                                          and not re.search(r"\b(?:must|should|will|shall) be (?:completed|performed|calculated|monitored|used|repeated|obtained|done)\b", x, re.I)])
         typed = {c.kind for c in checks} - {"age", "sex"}
         if not typed:
             from .match import criterion_groups

@@ -81,6 +81,8 @@ _CASE_SENSITIVE = {"ef", "hr", "rr", "hb", "alt", "ast", "alp", "scr", "inr", "p
 def _case_forms(n: str) -> list[str]:
     if n == "egfr":
         return ["eGFR", "EGFR(?=\\s*(?:[<>=≥≤]|of|is|was|:|\\d))"]
+    if n == "hr":  # heart rate, not hormone receptor ("HR+", "(HR)-positive", "HR status")
+        return ["HR(?!\\)?\\s*[+-]|\\)?[- ]?(?:positive|negative|status|\\+)|/)"]
     return sorted({n.upper(), n[:1].upper() + n[1:]})
 
 

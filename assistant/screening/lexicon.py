@@ -40,6 +40,7 @@ class Drug:
     aliases: list[str]
     classes: list[str]
     pred_equiv: float | None = None
+    components: list[str] = field(default_factory=list)  # drugs or classes of a combination regimen
 
 
 @dataclass(eq=False)
@@ -54,6 +55,8 @@ class Lexicon:
     vocab: set[str] = field(default_factory=set)  # stems of all vocabulary words
     words: set[str] = field(default_factory=set)  # vocabulary words, unstemmed (for spelling correction)
     short_terms: set[tuple[str, ...]] = field(default_factory=set)
+    sites: dict[str, str] = field(default_factory=dict)  # anatomical site phrase (lower case) -> tumour concept
+    cohort_abbreviations: dict[str, str] = field(default_factory=dict)  # tumour-type cohort label -> concept
 
     # ---------- hierarchy ----------
     @lru_cache(maxsize=4096)
@@ -70,6 +73,7 @@ class Lexicon:
             out |= self.class_ancestors(p)
         return frozenset(out)
 
+    @lru_cache(maxsize=4096)
     def drug_classes(self, drug: str) -> frozenset[str]:
         d = self.drugs.get(drug)
         if not d:
@@ -77,7 +81,14 @@ class Lexicon:
         out: set[str] = set()
         for c in d.classes:
             out |= self.class_ancestors(c)
+        for comp in d.components:  # a regimen has its components' classes
+            out |= self.drug_classes(comp) if comp in self.drugs else self.class_ancestors(comp)
         return frozenset(out)
+
+    def components(self, drug: str) -> list[str]:
+        """Component drugs of a combination regimen (empty for a single drug)."""
+        d = self.drugs.get(drug)
+        return [c for c in d.components if c in self.drugs] if d else []
 
     def class_label(self, cid: str) -> str:
         return self.classes.get(cid, {}).get("label", cid)
@@ -170,17 +181,23 @@ def _add(trie: dict, key: tuple[str, ...], payload: tuple[str, str]) -> None:
 
 @lru_cache(maxsize=1)
 def get_lexicon() -> Lexicon:
-    cdata = _load("screening_concepts.yaml")["concepts"]
+    craw = _load("screening_concepts.yaml")
+    cdata = craw["concepts"]
     ddata = _load("drugs.yaml")
     ctx = _load("screening_context.yaml")
     concept_parents = {k: list(v.get("parents", [])) for k, v in cdata.items()}
     classes = ddata["classes"]
     class_parents = {k: list(v.get("parents", [])) for k, v in classes.items()}
     drugs = {
-        name: Drug(name, [str(a) for a in v.get("aliases", [])], list(v["classes"]), v.get("pred_equiv"))
+        name: Drug(name, [str(a) for a in v.get("aliases", [])], list(v.get("classes") or []), v.get("pred_equiv"),
+                   [str(c) for c in v.get("components", []) or []])
         for name, v in ddata["drugs"].items()
     }
     lex = Lexicon(cdata, concept_parents, drugs, classes, class_parents, ctx)
+    for cid, v in cdata.items():
+        for site in v.get("sites", []) or []:
+            lex.sites[str(site).lower()] = cid
+    lex.cohort_abbreviations = {str(k).lower(): v for k, v in (craw.get("cohort_abbreviations") or {}).items()}
     short: set[tuple[str, ...]] = set()
 
     def add(term: str, payload: tuple[str, str]) -> None:

@@ -41,7 +41,7 @@ participate participation complete completed completion provide provided giving 
 inclusive both criteria according dsm icd code codes accompanied treated treat needed admitted admission admit
 hospitalized hospitalised hospitalization presenting presentation presents presented referred undergo undergoes
 experienced experiencing experience suffering suffer suffered evaluated assessed determined selected select
-certain likely estimated approximately approx laboratory lab labs""".split())
+certain likely estimated approximately approx laboratory lab labs eligible regardless irrespective""".split())
 
 _QUALIFIERS = {
     "severe": {"severe", "severely", "serious", "seriously", "marked", "markedly", "grave", "critical", "critically"},
@@ -195,6 +195,7 @@ class Mention:
     qualifiers_ok: bool
     partial: bool = False
     missing_quals: frozenset = frozenset()
+    resolved: bool = False  # described as cured / controlled
 
     @property
     def affirmed(self) -> bool:
@@ -281,6 +282,10 @@ def find_mentions(pf: PatientFacts, phrase: Phrase) -> list[Mention]:
         i0 = min(o[0] for o in all_occ)
         j0 = max(o[1] for o in all_occ)
         a = doc.assertion(head[0], head[1])
+        hs, he = doc.tokens[head[0]].start, doc.tokens[head[1] - 1].end
+        if any(s_ <= hs and he <= e_ for s_, e_ in getattr(doc, "negated_spans", ())):
+            a.negated = True
+        resolved = any(s_ <= hs and he <= e_ for s_, e_ in getattr(doc, "resolved_spans", ()))
         # assertion of any unit occurrence negated also counts ("no fever or chills")
         s0, e0 = doc.sentences[s]
         sent_text = doc.text[s0:e0].lower()
@@ -301,12 +306,14 @@ def find_mentions(pf: PatientFacts, phrase: Phrase) -> list[Mention]:
                     missing.add("mild")
                 continue
             words = {w for w, k in _QUAL_WORDS.items() if k == q}
+            if q == "major" and re.search(r"laparotomy|thoracotomy|craniotomy|sternotomy|[a-z]{3,}ectomy|resection|transplant\w*|amputation|bypass|replacement", doc.text[doc.tokens[head[0]].start:doc.tokens[head[1] - 1].end].lower()):
+                continue  # these operations are major surgery by definition
             if not any(re.search(rf"\b{re.escape(w)}\w*", sent_text) for w in words):
                 qual_ok = False
                 missing.add(q)
         start, end = doc.tokens[i0].start, doc.tokens[j0 - 1].end
         out.append(Mention(phrase, start, end, s, a.negated, a.historical, a.uncertain, a.hypothetical, a.family,
-                           doc.days_ago(s), qual_ok, partial, frozenset(missing)))
+                           doc.days_ago(s), qual_ok, partial, frozenset(missing), resolved))
     return out
 
 

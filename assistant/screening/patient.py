@@ -14,6 +14,13 @@ medspaCy 1.3.1 (ConText) was tried offline in a separate venv:
 So the algorithm is re-implemented here (~150 lines): no model, millisecond start-up, exact character spans,
 trigger lists in a tested data file, and no new dependency.
 
+Oncology history (therapy setting, timing per clause, prior lines, disease-free interval, graded adverse events,
+sized lesions, platinum sensitivity, life expectancy) is read in onco.py; tumour types named by a site word next
+to a cancer word ("sigmoid adenocarcinoma", "carcinoma of the right tonsil") in tumour.py. Named regimens
+(FOLFOX, TCHP, ...) give a fact for each component drug. Test results override the bare mention ("HIV Ab neg",
+"HBV/HCV/HIV negative", "anti-HBs pos (vaccinated)"); cured / controlled / treated viral infections are not
+active infections; viral loads are kept as numbers.
+
 Every fact keeps the verbatim patient words (`span`, `text`) it came from. Facts carry ConText flags
 (negated, historical, hypothetical, uncertain, family) and, where the sentence says so, how long ago
 (`days_ago`). Patient words are spell-corrected against the medical vocabulary ("hepatitus" -> hepatitis).
@@ -105,6 +112,8 @@ class PatientDoc:
         self._triggers: dict[int, list] = {}
         self.family_sentences = {si for si in range(len(self.sentences)) if self._family_subject(si)}
         self.hits: list[Hit] = lex.find(self.tokens)
+        self.negated_spans: list[tuple[int, int]] = []  # mentions a domain rule reads as absent (negative test, vaccination)
+        self.resolved_spans: list[tuple[int, int]] = []  # conditions described as cured / controlled (not active)
         self.stem_index: dict[str, list[int]] = {}
         for i, t in enumerate(self.tokens):
             self.stem_index.setdefault(t.stem, []).append(i)
@@ -206,6 +215,17 @@ class PatientFacts:
     steroid_doses: list[Fact] = field(default_factory=list)
     meds_reported: bool = False  # the text lists current medications (or says there are none)
     measurable: Fact | None = None
+    # oncology history (assistant/screening/onco.py)
+    advanced_naive: Fact | None = None  # no treatment yet for advanced / metastatic disease
+    dfi: Fact | None = None  # disease-free interval (days) between early-setting therapy and recurrence
+    adverse_events: list[Fact] = field(default_factory=list)  # graded toxicities; value {"grade", "term", ...}
+    toxicity_summary: Fact | None = None  # "toxicities <= grade 1", "no residual toxicity": value = max grade
+    lesions: list[Fact] = field(default_factory=list)  # sized lesions; value = size in mm
+    viral_loads: dict[str, list[Fact]] = field(default_factory=dict)  # hbv / hcv / hiv -> IU/mL
+    life_expectancy: Fact | None = None  # value = days
+    platinum: dict[str, Fact] = field(default_factory=dict)  # refractory / resistant / sensitive / interval
+    history_uncertain: Fact | None = None  # "unclear which agent", "records not yet received"
+    last_therapy: Fact | None = None  # "last therapy 4 weeks ago" (days), whatever the drug
     doc: PatientDoc | None = None
 
     # ---------- queries ----------
@@ -273,7 +293,8 @@ def _fact(doc: PatientDoc, kind: str, value: Any, start: int, end: int, assertio
 
 
 def _perspective(text: str) -> tuple[str, str | None]:
-    m_rel = re.search(rf"\bmy\s+(?:\w+\s+)?({_REL_RE})\b", text, re.I)
+    m_rel = re.search(rf"\bmy\s+(?:\w+\s+)?({_REL_RE})\b", text, re.I) or \
+        re.match(rf"\s*(mum|mom|dad|mother|father|husband|wife|son|daughter|sister|brother|grandma|grandpa|nan|nana)\b(?=\s*(?:is|has|had|was|\(|,|'s))", text, re.I)
     m_self = re.search(r"\b(?:I|I'm|I've|I am|I have|I had|I was)\b", text)
     self_clin = re.search(r"\bI\s+(?:have|had|was diagnosed|am on|'m on|am taking|got|'ve had|'ve been|was told)\b|"
                           r"\bI'm\s+\d|\bI am\s+\d|\bmy (?:cancer|tumou?r|oncologist|doctor|scan|chemo|treatment)",
@@ -295,6 +316,7 @@ _AGE_PATTERNS = [
     (re.compile(r"\baged?\s*(?:of\s*|is\s*|:\s*)?(\d{1,3})\b", re.I), 1.0),
     (re.compile(r"\b(\d{2})\s*(?-i:[MF])\b"), 1.0),
     (re.compile(rf"\b(?:I'm|I am|(?:he|she)(?:'s| is)|(?:my\s+)?(?:{_REL_RE})\s+is|turned|turns|just turned)\s+(\d{{1,3}})\b(?!\s*(?:%|kg|lb|cm|mg|weeks?|days?|months?|times?))", re.I), 1.0),
+    (re.compile(rf"\bmy\s+(?:{_REL_RE})\s*(?:\(\s*(\d{{1,3}})\s*\)|,\s*(\d{{1,3}})\s*,)", re.I), 1.0),
 ]
 _DECADE_RE = re.compile(r"\bin\s+(?:his|her|my|their|the)\s+(?:early\s+|late\s+|mid\s+)?(\d)0s\b", re.I)
 
@@ -310,7 +332,7 @@ def _extract_age(doc: PatientDoc, pf: PatientFacts) -> None:
             pre = text[max(0, m.start() - 40):m.start()].lower()
             if re.search(r"\b(?:brother|sister|sibling|mother|father|son|daughter)\b[^.]*$", pre) and pf.perspective != "caregiver":
                 continue
-            v = float(m.group(1)) * mult
+            v = float(next(g for g in m.groups() if g is not None)) * mult
             if not 0 <= v <= 120:
                 continue
             if best is None or m.start() < best[0]:
@@ -534,8 +556,17 @@ _LINES_RE = [
 ]
 _LINE_ORD_RE = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b", re.I)
 _NAIVE_RE = re.compile(r"\btreatment[- ]na[iï]ve\b|\bchemo(?:therapy)?[- ]na[iï]ve\b|\b(?:no|not (?:had|received) any|never (?:had|received))\s+(?:prior\s+|previous\s+)?(?:systemic\s+)?(?:anti-?cancer\s+)?(?:treatment|therapy|chemo\w*)\b|\bnot (?:yet )?(?:been )?treated\b|\buntreated\b(?!\s+(?:brain|cns|metast))|\bnewly diagnosed\b|\bhas(?:n't| not) started (?:any )?treatment\b", re.I)
-_PROG_RE = re.compile(r"\b(?:progress(?:ed|ion|ing)?|refractory|relaps\w*|recurr\w*|stopped working|not working|didn't work|did not work|no longer working|grew|growing|got worse|getting worse|spread(?:ing)? despite|failed|failure of|resistant)\b", re.I)
-_CURRENT_RE = re.compile(r"\b(?:currently|now|is on|are on|am on|still on|ongoing|taking|takes|receiving|on treatment with|being treated with)\b", re.I)
+_PROG_RE = re.compile(r"\b(?:progress(?:ed|ion|ing)?|refractory|relaps\w*|recurr\w*|stopped working|not working|didn't work|did not work|no longer working|grew|growing|got worse|getting worse|spread(?:ing)? despite|failed|failure of|resistant|came back|come back|comes back|back again|enlarging)\b|\b(?-i:PD)\b", re.I)
+_CURRENT_RE = re.compile(r"\b(?:currently|now(?!\s+(?:grade|resolved|normal|off|stopped|completed|finished))|is on|are on|am on|still on|ongoing|taking|takes|receiving|on treatment with|being treated with)\b", re.I)
+
+
+def _clause(text: str, sent: tuple[int, int], s: int, e: int) -> str:
+    """The part of a sentence around [s, e) between ';' / ':' / parentheses boundaries."""
+    s0, e0 = sent
+    a = max(text.rfind(";", s0, s), text.rfind(":", s0, s), text.rfind("(", s0, s), s0 - 1) + 1
+    ends = [x for x in (text.find(";", e, e0), text.find(")", e, e0)) if x >= 0]
+    b = min(ends) if ends else e0
+    return text[a:b]
 
 
 def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
@@ -559,9 +590,24 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
         pre = text[max(doc.sentences[si][0], s - 40):s].lower()
         if re.search(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|reaction)\s+(?:to|with)\s+(?:\w+\s+){0,3}$", pre):
             continue
-        f.detail["current"] = (bool(_CURRENT_RE.search(sent)) or bool(re.search(r"(?<!progressed )(?<!progression )(?<!relapsed )(?<!failed )\bon\s+(?:\w+\s+)?$", pre))) and not f.historical
+        # "T-DXd-naive", "naive to immunotherapy": never received
+        post = text[e:e + 12]
+        if re.match(r"\s*-?\s*na[iï]ve\b", post, re.I) or re.search(r"\bna[iï]ve to\s+(?:\w+\s+){0,2}$", pre):
+            f.negated = True
+        clause = _clause(text, doc.sentences[si], s, e)
+        cl2 = re.split(r",\s*(?=although|but|though|while|whereas)|;", text[doc.sentences[si][0]:doc.sentences[si][1]])
+        own = next((c for c in cl2 if text.find(c, doc.sentences[si][0]) <= s < text.find(c, doc.sentences[si][0]) + len(c)), clause)
+        if re.search(r"\b(?:is|are|would be|was|were|remains?)\s+(?:the\s+)?(?:standard(?: of care)?|approved|available|recommended|indicated|an option|reimbursed)\b|\bstandard of care\b", own, re.I) \
+                and not re.search(r"\b(?:received|receiving|given|had|has had|treated with|on|started|completed|after|cycles?|x\d)\b", own, re.I):
+            f.hypothetical = True  # "nivolumab-chemo is standard of care here": not given
+        f.detail["current"] = (bool(_CURRENT_RE.search(clause)) or bool(re.search(r"(?<!progressed )(?<!progression )(?<!relapsed )(?<!failed )\bon\s+(?:\w+\s+)?$", pre))) and not f.historical
         f.detail["progressed"] = bool(_PROG_RE.search(sent))
         pf.drugs.append(f)
+        if h.kind == "drug":
+            for comp in lex.components(h.id):  # FOLFOX: fluorouracil, leucovorin, oxaliplatin
+                cf = Fact(f.kind, {"drug": comp, "classes": set(lex.drug_classes(comp)), "via": h.id}, f.start, f.end,
+                          f.text, f.negated, f.historical, f.hypothetical, f.uncertain, f.family, f.days_ago, dict(f.detail))
+                pf.drugs.append(cf)
         # steroid dose
         d = lex.drugs.get(h.id) if h.kind == "drug" else None
         if d and d.pred_equiv:
@@ -578,6 +624,7 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
     # lines of therapy
     lo = hi = None
     span = None
+    source = None
     for rx in _LINES_RE:
         m = rx.search(text)
         if m:
@@ -593,6 +640,7 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
                 if re.search(r"or more|at least|\+", m.group(0)):
                     hi = None
                 span = (m.start(), m.end())
+                source = "count"
                 break
     if lo is None:
         m = _LINE_ORD_RE.search(text)
@@ -604,6 +652,7 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
             else:
                 lo, hi = k - 1, k
             span = (m.start(), m.end())
+            source = "ordinal"
     nm = _NAIVE_RE.search(text)
     if nm:
         a = doc.assertion_chars(nm.start(), nm.end())
@@ -612,6 +661,7 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
             if lo is None:
                 lo = hi = 0
                 span = (nm.start(), nm.end())
+                source = "naive"
     if lo is None:
         # count clauses naming distinct anticancer regimens
         regs = []
@@ -629,8 +679,9 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
                 clauses.add((si, k))
             lo, hi = len(clauses), None
             span = (regs[0].start, regs[0].end)
+            source = "regimens"
     if lo is not None and span:
-        pf.lines = Fact("lines", (lo, hi), span[0], span[1], text[span[0]:span[1]])
+        pf.lines = Fact("lines", (lo, hi), span[0], span[1], text[span[0]:span[1]], detail={"source": source})
     for m in _PROG_RE.finditer(text):
         a = doc.assertion_chars(m.start(), m.end())
         if a.negated or a.family or a.hypothetical:
@@ -640,7 +691,10 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
 
 # ------------------------------------------------------------------ metastases, brain status
 
-_SITES = {"liver": r"liver|hepatic", "brain": r"brain|cerebral|cerebellar|intracranial|cns|head", "bone": r"bones?|osseous|skeletal|spine|vertebra\w*",
+_OFF_STEROIDS = (r"\boff (?:steroids|dexamethasone|corticosteroids)\b|\bno (?:longer )?(?:on |needs? |requir\w+ )?(?:steroids|dexamethasone)\b|\bwithout steroids\b|"
+                 r"\b(?:dexamethasone|decadron|steroids?|corticosteroids?)\s+(?:was\s+|were\s+|has been\s+|have been\s+)?(?:stopped|discontinued|tapered(?: off)?|weaned(?: off)?|ceased|completed)\b|"
+                 r"\b(?:stopped|discontinued|tapered off|weaned off|came off|finished)\s+(?:the\s+|her\s+|his\s+|my\s+)?(?:dexamethasone|decadron|steroids?|corticosteroids?)\b")
+_SITES = {"liver": r"liver|hepatic", "brain": r"brain|cerebral|cerebellar|cerebellum|brain ?stem|pons|pontine|midbrain|medulla|intracranial|cns|head", "bone": r"bones?|osseous|skeletal|spine|vertebra\w*",
           "lung": r"lungs?|pulmonary", "lymph_node": r"lymph nodes?|nodes|nodal", "adrenal": r"adrenals?",
           "peritoneum": r"peritone\w+", "leptomeningeal": r"leptomening\w+|meninges|csf"}
 _SITE_CONCEPT = {"liver_mets": "liver", "brain_mets": "brain", "bone_mets": "bone", "leptomeningeal": "leptomeningeal"}
@@ -670,17 +724,26 @@ def _extract_mets(doc: PatientDoc, pf: PatientFacts) -> None:
             f.value = site
             pf.mets.setdefault(site, []).append(f)
     # lay wording: "the cancer is in his liver now", "spread to the bones", "metastatic to liver"
-    lay = re.compile(r"\b(?:(?:cancer|tumou?r|disease|it)\s+(?:is|was|has|had|'s)?\s*(?:now\s+)?(?:gone|spread|moved|travell?ed|got|went|is|found)?\s*(?:in|into|to)|spread\s+(?:in)?to|metastatic\s+to|metastasi[sz]ed\s+to|mets?\s+(?:to|in))\s+(?:the\s+|his\s+|her\s+|my\s+|their\s+|both\s+)?"
-                     r"(liver|brain|bones?|lungs?|lymph nodes|adrenals?|peritoneum|spine)\b", re.I)
+    lay = re.compile(r"\b(?:(?:cancer|tumou?r|disease|it)\s+(?:\([^)]{0,30}\)\s+)?(?:is|was|has|had|'s)?\s*(?:now\s+)?(?:gone|spread|moved|travell?ed|got|went|is|found|came back|come back|comes back|returned|recurred|relapsed)?\s*(?:in|into|to)|"
+                     r"(?:spread|came back|come back|comes back|returned|recurred|relapsed)\s+(?:in)?to|(?:came back|come back|comes back|returned|recurred|relapsed)\s+in|metastatic\s+to|metastasi[sz]ed\s+to|mets?\s+(?:to|in))\s+(?:the\s+|his\s+|her\s+|my\s+|their\s+|both\s+)?"
+                     r"(liver|brain|bones?|lungs?|lymph nodes|adrenals?|peritoneum|spine)\b(?:\s*(?:,|and|&)\s*(?:the\s+|his\s+|her\s+|my\s+)?(liver|brain|bones?|lungs?|lymph nodes|adrenals?|peritoneum|spine)\b)?", re.I)
     for m in lay.finditer(text):
-        w = m.group(1).lower()
-        site = next(k for k, p in _SITES.items() if re.fullmatch(p, w, re.I))
-        f = _fact(doc, "metastasis", site, m.start(), m.end())
-        pf.mets.setdefault(site, []).append(f)
+        for g in (1, 2):
+            if not m.group(g):
+                continue
+            w = m.group(g).lower()
+            site = next(k for k, p in _SITES.items() if re.fullmatch(p, w, re.I))
+            f = _fact(doc, "metastasis", site, m.start(), m.end())
+            pf.mets.setdefault(site, []).append(f)
     # "(liver|brain) (lesions|nodules|masses)" in a cancer patient read as metastases (uncertain otherwise)
-    for m in re.finditer(r"\b(liver|hepatic|brain|bone|osseous|adrenal)\s+(lesions?|nodules?|masses|deposits|spots?)\b", text, re.I):
+    cns_context = bool(re.search(r"\bbrain\b|\bcns\b|intracranial|leptomening|cerebr|\bmri\b", text, re.I))
+    for m in re.finditer(r"\b(liver|hepatic|brain|bone|osseous|adrenal|cerebellar|intracranial|(?:intra)?parenchymal)\s+(?:brain\s+)?(lesions?|nodules?|masses|deposits|spots?|mets|metastas[ie]s|met)\b", text, re.I):
         w = m.group(1).lower()
-        site = {"hepatic": "liver", "osseous": "bone"}.get(w, w)
+        if w.endswith("parenchymal") and not cns_context:
+            continue
+        site = {"hepatic": "liver", "osseous": "bone", "cerebellar": "brain", "intracranial": "brain"}.get(w, w)
+        if w.endswith("parenchymal"):
+            site = "brain"
         f = _fact(doc, "metastasis", site, m.start(), m.end(), inferred=True)
         if not (pf.cancers or re.search(r"\bcancer|carcinoma|malignan|tumou?r|metasta", text, re.I)):
             f.uncertain = True
@@ -690,7 +753,8 @@ def _extract_mets(doc: PatientDoc, pf: PatientFacts) -> None:
         si = doc.sentence_of_char(m.start())
         s0, e0 = doc.sentences[si]
         seg = text[m.start():e0]
-        if re.search(r"\b(?:negative|normal|clear|unremarkable|no (?:evidence of )?(?:mets|metastas[ie]s|lesions?|disease|spread|tumou?rs?|abnormalit\w+)|nothing|did not show|didn't show|showed no)\b", seg, re.I):
+        if re.search(r"\b(?:negative|normal|clear|unremarkable|no (?:evidence of |signs? of )?(?:(?:brain|cns|intracranial|new)\s+)?(?:mets|metastas[ie]s|lesions?|disease|spread|tumou?rs?|abnormalit\w+)|nothing|did not show|didn't show|showed no)\b", seg, re.I) \
+                and not re.search(r"\b(?:\d+|multiple|several|two|three|new)\s+(?:small\s+)?(?:parenchymal\s+)?(?:lesions?|metastas[ie]s|mets)\b", seg, re.I):
             f = Fact("metastasis", "brain", m.start(), e0, text[m.start():e0], negated=True,
                      days_ago=doc.days_ago(si), detail={"imaging": True})
             pf.mets.setdefault("brain", []).append(f)
@@ -710,50 +774,152 @@ def _extract_mets(doc: PatientDoc, pf: PatientFacts) -> None:
         nxt = doc.sentences[si + 1] if si + 1 < len(doc.sentences) else (e0, e0)
         seg = text[s0:nxt[1]]
         for key, pat in [("treated", r"\b(?:treated|radiat\w+|radiotherapy|radiosurgery|srs|sbrt|wbrt|gamma knife|cyberknife|resect\w*|removed|surgery|irradiat\w+)\b"),
-                         ("untreated", r"\buntreated\b|\bnot (?:been |yet )?treated\b|\bnew(?:ly)?\b"),
-                         ("stable", r"\bstable\b|\bno (?:new|progression|growth)\b|\bunchanged\b|\bcontrolled\b|\bshrunk|\bresolved\b"),
-                         ("progressing", r"\bprogress\w*|\bgrowing\b|\bgrew\b|\benlarg\w+|\bactive\b"),
+                         ("untreated", r"\buntreated\b|\bnot (?:been |yet )?treated\b|(?<!no )(?<!without )\bnew(?:ly)?\b(?!\s+or\s+enlarg)"),
+                         ("stable", r"\bstable\b|\bno (?:new|progression|growth)\b|\bunchanged\b|\bcontrolled\b|\bshrunk|\bresolved\b|\bsmaller\b"),
+                         ("progressing", r"(?<!no )(?<!no new or )(?<!without )\b(?:progress\w*|growing|grew|enlarg\w+|active)\b"),
                          ("symptomatic", r"\bsymptomatic\b|\bheadaches?\b|\bseizures?\b|\bweakness\b|\bconfusion\b|\bneurolog\w+ (?:symptoms|deficits?)\b"),
                          ("asymptomatic", r"\basymptomatic\b|\bno (?:neurolog\w+ )?symptoms\b"),
                          ("steroids", r"\bdexamethasone\b|\bsteroids?\b|\bcorticosteroids?\b|\bdecadron\b"),
-                         ("off_steroids", r"\boff (?:steroids|dexamethasone)\b|\bno (?:longer )?(?:on |needs? |requir\w+ )?(?:steroids|dexamethasone)\b|\bwithout steroids\b")]:
-            mm = re.search(pat, seg, re.I)
+                         ("off_steroids", _OFF_STEROIDS)]:
+            mm = None
+            for mx in re.finditer(pat, seg, re.I):
+                if key not in ("off_steroids", "asymptomatic") and re.search(r"\b(?:no|not|without|never|denies|nor)\b[^.;:]{0,25}$", seg[max(0, mx.start() - 30):mx.start()], re.I):
+                    continue  # "no surgery", "no new or enlarging lesions"
+                mm = mx
+                break
             if mm and key not in pf.brain:
-                pf.brain[key] = Fact("brain_status", key, s0 + mm.start(), s0 + mm.end(), mm.group(0))
+                pf.brain[key] = Fact("brain_status", key, s0 + mm.start(), s0 + mm.end(), mm.group(0),
+                                     days_ago=sentence_days_ago(seg[mm.start():mm.end() + 30]) if key == "off_steroids" else None)
+    if "steroids" in pf.brain and "off_steroids" not in pf.brain:
+        mm = re.search(_OFF_STEROIDS, text, re.I)
+        if mm:
+            pf.brain["off_steroids"] = Fact("brain_status", "off_steroids", mm.start(), mm.end(), mm.group(0),
+                                            days_ago=sentence_days_ago(text[mm.start():mm.end() + 30]))
+    # where the brain metastases are (brainstem / cerebellum / ... are excluded by some trials)
+    locs: dict[str, Fact] = {}
+    for f in brain_aff:
+        si = doc.sentence_of_char(f.start)
+        s0, e0 = doc.sentences[si]
+        for mm in re.finditer(r"\b(cerebell\w*|brain ?stem|pons|pontine|midbrain|medulla(?: oblongata)?|spinal cord|meninges|meningeal)\b", text[s0:e0], re.I):
+            a = doc.assertion_chars(s0 + mm.start(), s0 + mm.end())
+            if a.negated:
+                continue
+            w = mm.group(1).lower()
+            key = "cerebellum" if w.startswith("cerebell") else "brainstem" if w.replace(" ", "") == "brainstem" else \
+                "pons" if w in ("pons", "pontine") else "medulla" if w.startswith("medulla") else "meninges" if w.startswith("mening") else w
+            locs.setdefault(key, Fact("brain_location", key, s0 + mm.start(), s0 + mm.end(), mm.group(0)))
+    if locs:
+        pf.brain["locations"] = Fact("brain_location", frozenset(locs), min(x.start for x in locs.values()),
+                                     max(x.end for x in locs.values()), ", ".join(x.text for x in locs.values()))
 
 
 # ------------------------------------------------------------------ infections, pregnancy, consent, misc
 
+_VIRUS_NAME = (r"HBsAg|HBV[- ]?DNA|hepatitis B surface antigen|(?:hepatitis B )?surface antigen|HBV|hepatitis B|"
+               r"HCV[- ]?RNA|HCV (?:antibod\w+|Ab)|anti-?HCV(?: antibod\w+)?|HCV|hepatitis C(?: antibod\w+)?|"
+               r"HIV(?:[- ]?1/2)?(?: (?:antibod\w+|Ab|test|serology|RNA))?|TB|tuberculosis|quantiferon|IGRA")
+_SERO_RES = r"positive|negative|pos\b|neg\b|\+|-(?!\s*\w)|undetectable|detectable|not detected|reactive|non-?reactive"
+_SERO_RE = re.compile(rf"\b({_VIRUS_NAME})\b\W{{0,3}}(?:(?:is|was|were|test(?:ed)?|result|pcr|by pcr|level|load|status)\s*){{0,3}}({_SERO_RES})", re.I)
+_SERO_LIST_RE = re.compile(r"\b((?:HBV|HCV|HIV|HBsAg|hepatitis [BC])(?:\s*(?:/|,|and|or|&)\s*(?:HBV|HCV|HIV|HBsAg|hepatitis [BC]|[BC]\b))+)"
+                           r"\s*(?:serolog\w+|tests?|screen\w*|status)?\s*(?:are|were|is|was|all)?\s*(?:both\s+|all\s+)?(negative|neg\b|non-?reactive)", re.I)
+_VL_RE = re.compile(r"\b(HBV[- ]?DNA|HCV[- ]?RNA|HIV[- ]?RNA|viral load)\b[^.;\d]{0,30}?(?:<|>|about|approximately|around|~|of|was|is|:|=)?\s*"
+                    r"(\d+(?:[.,]\d+)?(?:\s*[x×]\s*10\s*\^?\s*\d)?)\s*(IU\s*/\s*mL|IU|copies\s*/\s*mL|copies)", re.I)
+
+
+def _virus_of(name: str, text: str = "") -> str:
+    n = name.lower()
+    if "hbs" in n or "hbv" in n or "hepatitis b" in n or "surface antigen" in n:
+        return "hbv"
+    if "hcv" in n or "hepatitis c" in n:
+        return "hcv"
+    if "hiv" in n:
+        return "hiv"
+    if n in ("tb", "tuberculosis", "quantiferon", "igra"):
+        return "tb"
+    if n == "viral load":  # the virus the note is about
+        for v, pat in (("hbv", r"hepatitis b|\bhbv\b|hbsag|surface antigen"), ("hcv", r"hepatitis c|\bhcv\b"), ("hiv", r"\bhiv\b")):
+            if re.search(pat, text, re.I):
+                return v
+    return "unknown"
+
+
+def _infection_status(sent: str) -> str | None:
+    if re.search(r"\b(?:undetectable|suppressed|not detected|negative (?:dna|rna|viral load))\b|\b(?:dna|rna|viral load)\s+(?:pcr\s+)?(?:is\s+|was\s+)?(?:undetectable|negative|not detected|<)", sent, re.I):
+        return "controlled"
+    if re.search(r"\b(?:cured|cleared|resolved|svr|sustained virologic)\b", sent, re.I):
+        return "cured"
+    if re.search(r"\bvaccinat\w+|\bimmuni[sz]ed\b", sent, re.I):
+        return "vaccinated"
+    if re.search(r"(?<!not )(?<!never )\b(?:on|taking|receiving|treated with)\s+(?:\w+\s+)?(?:entecavir|tenofovir|sofosbuvir\w*|antiviral\w*|art|haart|antiretroviral\w*|daas?)\b", sent, re.I):
+        return "treated"
+    return None
+
+
 def _extract_infections(doc: PatientDoc, pf: PatientFacts) -> None:
     text = doc.text
+    sero: list[Fact] = []
+    for m in _SERO_RE.finditer(text):
+        name = m.group(1)
+        virus = _virus_of(name)
+        if virus == "unknown" or (virus == "tb" and m.group(2) in ("+", "-")):
+            continue
+        res = m.group(2).lower()
+        pos = res in ("positive", "pos", "+", "detectable", "reactive")
+        nl = name.lower()
+        dna = bool(re.search(r"dna|rna", nl))
+        sent = doc.sentence_text(doc.sentence_of_char(m.start()))
+        st = ("dna_undetectable" if dna and not pos else None) if not pos else (_infection_status(sent) if not dna else None)
+        sero.append(Fact("infection", virus, m.start(), m.end(), m.group(0), negated=not pos,
+                         detail={"status": st, "test": nl, "dna": dna}))
+    for m in _SERO_LIST_RE.finditer(text):
+        for part in re.split(r"\s*(?:/|,|and|or|&)\s*", m.group(1)):
+            p = part.strip()
+            if p.upper() in ("B", "C"):
+                p = "hepatitis " + p
+            v = _virus_of(p)
+            if v != "unknown":
+                sero.append(Fact("infection", v, m.start(), m.end(), m.group(0), negated=True, detail={"status": None, "test": p.lower()}))
+
+    def in_sero(s: int, e: int) -> Fact | None:
+        return next((f for f in sero if f.start <= s and e <= f.end), None)
+
     for h in doc.hits:
         if h.kind == "concept" and h.id in ("hbv", "hcv", "hiv", "tb"):
             s, e = doc.tokens[h.i].start, doc.tokens[h.j - 1].end
+            if in_sero(s, e):
+                continue  # the test result says it
             f = _fact(doc, "infection", h.id, s, e, doc.assertion(h.i, h.j))
-            si = doc.tokens[h.i].sent
-            sent = doc.sentence_text(si)
-            st = None
-            if re.search(r"\b(?:undetectable|suppressed|not detected|negative (?:dna|rna|viral load))\b|\b(?:dna|rna|viral load)\s+(?:is\s+|was\s+)?(?:undetectable|negative|not detected|<)", sent, re.I):
-                st = "controlled"
-            elif re.search(r"\b(?:cured|cleared|resolved|svr|sustained virologic)\b", sent, re.I):
-                st = "cured"
-            elif re.search(r"\bvaccinat\w+|\bimmuni[sz]ed\b", sent, re.I):
-                st = "vaccinated"
-            elif re.search(r"\b(?:on|taking|receiving)\s+(?:\w+\s+)?(?:entecavir|tenofovir|antiviral\w*|art|haart|antiretroviral\w*)\b", sent, re.I):
-                st = "treated"
+            st = _infection_status(doc.sentence_text(doc.tokens[h.i].sent))
             f.detail["status"] = st
             if st == "vaccinated":
                 continue
+            if st in ("controlled", "cured", "treated"):
+                doc.resolved_spans.append((s, e))  # not an active infection
             pf.infections.append(f)
-    for m in re.finditer(r"\b(HBsAg|HBV DNA|hepatitis B surface antigen|HCV RNA|HCV antibod\w+|anti-HCV|HIV(?: antibod\w+| test| serology)?)\b\W{0,3}(?:(?:is|was|were|test(?:ed)?|result)\s*){0,2}(positive|negative|\+|-|undetectable|detectable|not detected|reactive|non-?reactive)", text, re.I):
-        name = m.group(1).lower()
-        virus = "hbv" if ("hbs" in name or "hbv" in name or "hepatitis b" in name) else "hcv" if "hcv" in name else "hiv"
-        res = m.group(2).lower()
-        pos = res in ("positive", "+", "detectable", "reactive")
-        f = Fact("infection", virus, m.start(), m.end(), m.group(0), negated=not pos,
-                 detail={"status": ("dna_undetectable" if ("dna" in name or "rna" in name) and not pos else None),
-                         "test": name})
-        pf.infections.append(f)
+    pf.infections.extend(sero)
+    for f in sero:
+        if not f.negated and f.detail.get("status") in ("controlled", "cured", "treated"):
+            doc.resolved_spans.append((f.start, f.end))
+    # a concept mention inside a negative test result / a vaccination is not the disease
+    for f in pf.conditions:
+        if f.value in ("hbv", "hcv", "hiv", "tb", "infection", "hepatitis"):
+            sf = in_sero(f.start, f.end)
+            if sf is not None and sf.negated:
+                f.negated = True
+                doc.negated_spans.append((f.start, f.end))
+            elif f.value in ("hbv", "hepatitis") and re.search(r"\bvaccinat\w+|\bimmuni[sz]ed\b", doc.sentence_text(doc.sentence_of_char(f.start)), re.I):
+                f.negated = True
+                doc.negated_spans.append((f.start, f.end))
+    for m in _VL_RE.finditer(text):
+        raw = m.group(2).replace(",", "")
+        mm = re.match(r"(\d+(?:\.\d+)?)(?:\s*[x×]\s*10\s*\^?\s*(\d))?", raw)
+        v = float(mm.group(1)) * (10 ** int(mm.group(2)) if mm.group(2) else 1)
+        virus = _virus_of(m.group(1), text)
+        pre = text[max(0, m.start() - 3):m.start() + 60]
+        f = _fact(doc, "viral_load", v, m.start(), m.end(), unit=m.group(3).lower().replace(" ", ""),
+                  below=bool(re.search(r"<", pre[:m.end() - m.start() + 3])))
+        if not f.family and not f.hypothetical:
+            pf.viral_loads.setdefault(virus, []).append(f)
 
 
 def _extract_pregnancy(doc: PatientDoc, pf: PatientFacts) -> None:
@@ -775,6 +941,10 @@ def _extract_pregnancy(doc: PatientDoc, pf: PatientFacts) -> None:
             if h.id == "pregnancy" and re.search(r"\b(?:three|two|some|several) of the women\b|\bdesire\w* pregnancy\b|\bplan\w* (?:a )?pregnancy\b|\bwant\w* to (?:get|become) pregnant\b", sent, re.I):
                 f.hypothetical = True
             pf.pregnancy.append(f)
+    for m in re.finditer(r"\b(?:serum\s+|urine\s+|urinary\s+)?(?:beta[- ]?)?(?:hcg|b-?hcg|human chorionic gonadotropin)\b\W{0,3}(?:(?:is|was|test|level)\s*){0,2}(negative|neg\b|positive|pos\b)", text, re.I):
+        neg = m.group(1).lower().startswith("neg")
+        pf.pregnancy.append(Fact("reproductive", "pregnancy", m.start(), m.end(), m.group(0), negated=neg,
+                                 detail={"test": "negative" if neg else "positive"}))
     m = re.search(rf"\b(?:gave|given|give)\s+birth\b[^.]*?\b({NUM})\s+({TIME_UNIT})\s+(?:ago|before|earlier)", text, re.I)
     if m:
         d = to_days(m.group(1), m.group(2))
@@ -783,10 +953,10 @@ def _extract_pregnancy(doc: PatientDoc, pf: PatientFacts) -> None:
 
 def _extract_consent(doc: PatientDoc, pf: PatientFacts) -> None:
     text = doc.text
-    m = re.search(r"\b(?:will|to|can|able to|willing to|has|have|had|did)\s+(?:provide|give|sign(?:ed)?|provided|given)\s+(?:written\s+)?(?:informed\s+)?consent\b|\bconsented\b|\bsigned (?:the )?(?:informed )?consent\b|\bwilling to (?:take part|participate|join)\b|\bwants? to (?:take part|participate|join)\b|\bwill comply\b", text, re.I)
+    m = re.search(r"\b(?:will|to|can|able to|willing to|has|have|had|did)\s+(?:provide|give|sign(?:ed)?|provided|given)\s+(?:written\s+)?(?:informed\s+)?consent\b|\bconsented\b|\bconsents? to\b|\bsigned (?:the )?(?:informed )?consent\b|\bwilling to (?:take part|participate|join)\b|\bwants? to (?:take part|participate|join|consent)\b|\bwill (?:consent|comply)\b|\bagrees? to (?:consent|participate|take part|a (?:fresh |new )?(?:core )?biopsy)\b|\b(?:happy|willing) to (?:have|undergo) (?:a |the )?(?:fresh |new |core )?biopsy\b", text, re.I)
     if m:
-        a = doc.assertion_chars(m.start(), m.end())
-        pf.consent = Fact("consent", not a.negated, m.start(), m.end(), m.group(0))
+        neg = bool(re.search(r"\b(?:not|never|no|refus\w*|declin\w*|won't|doesn't|does not|unwilling)\b[\w\s]{0,15}$", text[max(0, m.start() - 25):m.start()], re.I))
+        pf.consent = Fact("consent", not neg, m.start(), m.end(), m.group(0))
     m = re.search(r"\b(?:refus\w+|declin\w+|unwilling|does not want|doesn't want|won't)\s+(?:to\s+)?(?:sign|give|provide|participate|take part|consent)\b", text, re.I)
     if m:
         pf.consent = Fact("consent", False, m.start(), m.end(), m.group(0))
@@ -809,7 +979,10 @@ def _extract_biomarkers(doc: PatientDoc, pf: PatientFacts) -> None:
         a = doc.assertion_chars(m.start(), m.end())
         if a.family or a.hypothetical:
             return
-        bm.setdefault(name, []).append(Fact("biomarker", value, m.start(), m.end(), m.group(0), uncertain=a.uncertain, detail=dict(d, marker=name)))
+        si = doc.sentence_of_char(m.start())
+        ctx = _specimen_context(doc.sentence_text(si), text)
+        bm.setdefault(name, []).append(Fact("biomarker", value, m.start(), m.end(), m.group(0), uncertain=a.uncertain,
+                                            detail=dict(d, marker=name, **ctx)))
 
     for m in _HER2_IHC.finditer(text):
         v = m.group(1) or m.group(2) or ("0" if m.group(3) else None)
@@ -834,6 +1007,9 @@ def _extract_biomarkers(doc: PatientDoc, pf: PatientFacts) -> None:
         name = m.group(1).lower()
         key = "er" if name in ("er", "estrogen receptor", "oestrogen receptor") else "pr" if name in ("pr", "pgr", "progesterone receptor") else "hr"
         add(key, m.group(2).lower() in ("positive", "+", "pos"), m)
+    for m in re.finditer(r"\b(ER|PR|PgR)\s*:?\s*(\d{1,3}(?:\.\d+)?)\s*%", text):  # "ER 0%", "PgR 20%"
+        key = "er" if m.group(1) == "ER" else "pr"
+        add(key, float(m.group(2)) >= 1, m, percent=float(m.group(2)))
     for m in re.finditer(r"\b(?:ER|PR)\s*/\s*(?:PR|ER)\s*(positive|negative|\+|-)", text):
         v = m.group(1).lower() in ("positive", "+")
         add("er", v, m)
@@ -864,6 +1040,18 @@ def _extract_biomarkers(doc: PatientDoc, pf: PatientFacts) -> None:
         add("no_driver", True, m)
 
 
+def _specimen_context(sent: str, text: str) -> dict:
+    """Where a tumour marker was tested: central lab, a specimen of metastatic / recurrent disease, the primary."""
+    low = sent.lower()
+    met = bool(re.search(r"\b(?:biops\w+|core|specimen|tissue|rebiopsy)\b[^.;]{0,40}\b(?:liver|lung|bone|node|nodule|rll|rul|lll|lul|metasta\w*|recurren\w*|relapse|lesion|pleura\w*|skin|brain)\b|"
+                         r"\b(?:liver|lung|bone|nodal?|pleural|metasta\w*)\s+(?:core\s+)?biops\w+|\bafter (?:relapse|recurrence|progression)\b|on metastatic (?:tissue|disease|specimen)", low))
+    primary = bool(re.search(r"\bon the (?:\d{4} )?primary|\bprimary (?:tumou?r|specimen|biopsy)|\bat diagnosis\b", low))
+    no_met_biopsy = bool(re.search(r"\bno (?:re-?)?biopsy of (?:the )?(?:metasta\w+|recurren\w+)|\bnot (?:yet )?(?:been )?re-?biopsied", text, re.I))
+    return {"central": bool(re.search(r"\bcentral(?:ly)?\b", low)) and not re.search(r"\bno central\b", low),
+            "local": bool(re.search(r"\blocal(?:ly)?\b", low)), "met_specimen": met and not primary,
+            "primary": primary, "no_met_biopsy": no_met_biopsy}
+
+
 _STAGE_RE = re.compile(r"\bstage\s*(0|IV|I{1,3}|[1-4])\s*([ABC])?\b", re.I)
 _HIST = {
     "adenocarcinoma": r"adenocarcinoma|adeno\s*ca",
@@ -889,7 +1077,7 @@ def _extract_disease(doc: PatientDoc, pf: PatientFacts) -> None:
         st = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(st, st)
         pf.stage = Fact("stage", st + (m.group(2) or "").upper(), m.start(), m.end(), m.group(0))
     else:
-        m = re.search(r"\b(extensive|limited)[- ]stage\b|\b(?:metastatic|stage iv|advanced|unresectable|locally advanced|recurrent|inoperable)\b", text, re.I)
+        m = re.search(r"\b(extensive|limited)[- ]stage\b|(?<=\()(extensive|limited)(?=\))|\b(?:metastatic|stage iv|advanced|unresectable|locally advanced|recurrent|inoperable)\b", text, re.I)
         if m:
             w = m.group(0).lower()
             val = "ES" if w.startswith("extensive") else "LS" if w.startswith("limited") else (
@@ -899,6 +1087,14 @@ def _extract_disease(doc: PatientDoc, pf: PatientFacts) -> None:
             a = doc.assertion_chars(m.start(), m.end())
             if not a.negated and not a.family:
                 pf.stage = Fact("stage", val, m.start(), m.end(), m.group(0))
+    if pf.stage is not None and pf.stage.value not in ("IV", "ES") and re.search(r"\b(?:metastatic|metastases|recurren\w+|relapse\w*|spread)\b", text[pf.stage.end:], re.I):
+        far = [f for site, fs in pf.mets.items() if site not in ("lymph_node",) for f in fs if f.affirmed and f.start > pf.stage.start]
+        if far:  # stage at diagnosis, metastatic now
+            pf.stage = Fact("stage", "IV", far[0].start, far[0].end, far[0].text, detail={"inferred": "distant metastases", "initial": pf.stage.text})
+    if pf.stage is None or pf.stage.value == "advanced":
+        mabbr = [f for f in pf.cancers if re.fullmatch(r"(?-i:m[A-Z]{2,4}|MBC)", f.text.strip())]  # MBC, mCRC, mCRPC
+        if mabbr:
+            pf.stage = Fact("stage", "IV", mabbr[0].start, mabbr[0].end, mabbr[0].text, detail={"inferred": "metastatic"})
     if pf.stage is None or pf.stage.value == "advanced":
         far = [f for site, fs in pf.mets.items() if site not in ("lymph_node",) for f in fs if f.affirmed]
         if far:
@@ -917,6 +1113,11 @@ def _extract_disease(doc: PatientDoc, pf: PatientFacts) -> None:
 
 
 def _extract_conditions(doc: PatientDoc, pf: PatientFacts) -> None:
+    from .tumour import site_cancers
+
+    for s, e, cid in site_cancers(doc.text):  # "sigmoid adenocarcinoma", "carcinoma of the right tonsil"
+        f = _fact(doc, "condition", cid, s, e, doc.assertion_chars(s, e), site=True)
+        pf.conditions.append(f)
     for h in doc.hits:
         if h.kind != "concept":
             continue
@@ -936,6 +1137,7 @@ def _extract_conditions(doc: PatientDoc, pf: PatientFacts) -> None:
             f.detail["allergens"] = [x.id for x in allergens]
             f.detail["allergen_text"] = after[:80]
             pf.allergies.append(f)
+    pf.conditions.sort(key=lambda f: f.start)
 
 
 @lru_cache(maxsize=256)
@@ -961,4 +1163,7 @@ def extract_patient(text: str) -> PatientFacts:
     _extract_consent(doc, pf)
     _extract_biomarkers(doc, pf)
     _extract_disease(doc, pf)
+    from .onco import extract_oncology
+
+    extract_oncology(doc, pf)
     return pf

@@ -17,7 +17,11 @@ Silence rule for exclusions (documented choice):
     stated).
 An inclusion criterion is NEVER met on silence.
 
-Per trial (`screen_criteria`): "not eligible" if any criterion fails; "eligible" when nothing fails, every key
+Per trial (`screen_criteria`): registry fields, study descriptions and formulas listed among the criteria are
+left out and cohort headings merged into a criterion re-scope the criteria after them (structure.py); the
+patient is screened against the cohort(s) for their tumour type (cohort label, tumour-type abbreviation or the
+cohort's first inclusion criterion); a cohort for another tumour type fails on its first inclusion criterion.
+"not eligible" if any criterion fails; "eligible" when nothing fails, every key
 inclusion criterion is met and no key exclusion is unknown (laboratory values, pregnancy tests and consent
 are confirmed at the screening visit and do not block "eligible", but are listed as follow-ups); otherwise
 "uncertain", with follow-up questions for the unknowns that matter most.
@@ -33,7 +37,10 @@ from .criteria import Check, ParsedCriterion, parse_criterion
 from .lexicon import get_lexicon
 from .match import criterion_groups, find_mentions, is_measure
 from .patient import Fact, PatientFacts, extract_patient
-from .text import NUM, TIME_UNIT, clean, to_days, tokenize
+from .structure import cohort_concepts, is_criterion, repair_headings
+from .truth import Truth, _T
+from . import onco_checks as OC
+from .text import NUM, TIME_UNIT, clean, to_days
 
 
 # ------------------------------------------------------------------ public data types
@@ -79,17 +86,6 @@ class TrialScreen:
                 "failing": [one(c, v) for c, v in self.failing], "follow_up": list(self.follow_up)}
 
 
-@dataclass
-class Truth:
-    value: bool | None
-    reason: str
-    evidence: list[Fact] = field(default_factory=list)
-    silent: bool = False
-    assumable: bool = False
-
-
-def _T(value, reason, ev=None, silent=False, assumable=False) -> Truth:
-    return Truth(value, reason, [e for e in (ev or []) if e is not None], silent, assumable)
 
 
 # ------------------------------------------------------------------ typed checks
@@ -430,12 +426,25 @@ def _brain(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         exc = p.get("exceptions", "") + " " + c.text.lower()
         restricted = p.get("untreated") or p.get("symptomatic") or re.search(r"treated|stable|asymptomatic", p.get("exceptions", ""))
         ev = aff[:1]
+        # sites some trials exclude outright (brainstem, cerebellum, meninges ...)
+        locs = b.get("locations")
+        if locs is not None:
+            named = {k for k, pat in (("cerebellum", r"cerebell"), ("brainstem", r"brain ?stem"), ("pons", r"\bpons\b|pontine"),
+                                      ("midbrain", r"midbrain"), ("medulla", r"medulla"), ("meninges", r"meninge"),
+                                      ("spinal cord", r"spinal cord")) if re.search(pat, c.text, re.I)}
+            bad = set(locs.value) & named
+            if bad:
+                return _T(True, f"brain metastasis in the {', '.join(sorted(bad))} ({locs.text}), a site the criterion excludes", [locs] + ev)
         if not restricted:
             return _T(True, "brain metastases are described", ev)
         treated = "treated" in b and "untreated" not in b
         stable = "stable" in b and "progressing" not in b
         sympt = "symptomatic" in b and "asymptomatic" not in b
         steroids = "steroids" in b and "off_steroids" not in b
+        off_need = re.search(r"(?:off|discontinued|stopped)\s+(?:\w+\s+){0,4}?(?:for\s+)?(?:>=|≥|at least|more than|over)?\s*(\d+)\s*(weeks?|days?)", exc)
+        if not steroids and "off_steroids" in b and off_need and b["off_steroids"].days_ago is not None:
+            if b["off_steroids"].days_ago < (to_days(off_need.group(1), off_need.group(2)) or 0):
+                steroids = True  # stopped, but not long enough ago
         for k in ("treated", "stable", "symptomatic", "steroids", "untreated", "progressing", "asymptomatic", "off_steroids"):
             if k in b:
                 ev.append(b[k])
@@ -463,6 +472,9 @@ def _lepto(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     aff, neg = pf.site_mets("leptomeningeal")
     if aff:
         return _T(True, "leptomeningeal disease is described", aff[:1])
+    unc = [f for f in pf.mets.get("leptomeningeal", []) if f.uncertain and not f.negated and not f.family]
+    if unc:
+        return _T(None, f"leptomeningeal disease suspected but not confirmed ({unc[0].text})", unc[:1])
     if neg:
         return _T(False, "leptomeningeal disease denied", neg[:1])
     b_aff, b_neg = pf.site_mets("brain")
@@ -497,7 +509,7 @@ def _vague_drugs(pf: PatientFacts, classes: list[str]) -> list[Fact]:
     out = []
     for f in pf.drugs:
         v = f.value
-        if v.get("drug") is None and v.get("class"):
+        if v.get("drug") is None and v.get("class") and f.affirmed:
             for c in classes:
                 if v["class"] in lex.class_ancestors(c) and v["class"] != c:
                     out.append(f)
@@ -510,10 +522,54 @@ def _therapy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     classes, drugs = p["classes"], p["drugs"]
     want = _class_desc(classes, drugs)
     hits = [f for f in _matching_drugs(pf, classes, drugs) if not f.family and not f.hypothetical]
+    for f in hits:  # "neuropathy from docetaxel" names a drug given in a regimen described elsewhere
+        if f.detail.get("attribution") and f.detail.get("setting") is None:
+            same = [g for g in pf.drugs if g is not f and g.value.get("drug") == f.value.get("drug") and not g.detail.get("attribution")]
+            if same:
+                f.detail["setting"] = same[0].detail.get("setting")
     aff = [f for f in hits if not f.negated and not f.uncertain]
     neg = [f for f in hits if f.negated]
     window = p.get("window")
+    if not aff and window is not None and pf.last_therapy is not None and p["mode"] == "forbidden" and \
+            "anticancer_therapy" in _ancestors_of_classes(classes) | {c for d in drugs for c in get_lexicon().drug_classes(d)}:
+        if pf.last_therapy.value > window:
+            return _T(False, f"last anticancer therapy {pf.last_therapy.text}, outside the {window:g}-day window", [pf.last_therapy])
+        return _T(None, f"last therapy {pf.last_therapy.text}; which therapy is not stated", [pf.last_therapy])
     exc = p.get("exceptions", "")
+    if p.get("all_required") and p["mode"] == "required":
+        rq = _required_given(pf, drugs, classes)
+        if rq.value is not True:
+            return rq
+    if p.get("setting") == "advanced" and aff:
+        adv = [f for f in aff if f.detail.get("setting") != "early"]
+        early = [f for f in aff if f.detail.get("setting") == "early"]
+        if not adv:
+            # given only as (neo)adjuvant / curative therapy, not for the advanced disease
+            need = p.get("dfi_days")
+            if need is not None:
+                if pf.dfi is not None:
+                    ok = pf.dfi.value > need
+                    return _T(not ok, f"{want} only as early-stage therapy ({early[0].text}); disease-free interval "
+                                      f"{pf.dfi.value / 30.4:.0f} months {'>' if ok else '≤'} {need / 30.4:.0f} months", early[:1] + [pf.dfi])
+                return _T(None, f"{want} only as early-stage therapy ({early[0].text}); disease-free interval not stated", early[:1])
+            return _T(False, f"{want} only as early-stage therapy ({early[0].text}), not for advanced disease", early[:1])
+        aff = adv
+    if aff and p.get("due_to_toxicity"):
+        tox, other = [], []
+        for f in aff:
+            sent = pf.doc.sentence_text(pf.doc.sentence_of_char(f.start))
+            if re.search(r"\b(?:stopped|discontinued|held|ceased)\b[^.;]{0,40}\b(?:toxicit\w*|adverse|intoleran\w*|side effects?|pneumonitis|\bild\b|neuropathy|reaction)", sent, re.I) \
+                    and not re.search(r"\bno (?:dose[- ]limiting )?(?:toxicit\w*|ild|pneumonitis)", sent, re.I):
+                tox.append(f)
+            elif re.search(r"\b(?:stopped|discontinued)\s+(?:\w+\s+){0,2}(?:for|due to|because of|at)\s+(?:\w+\s+){0,2}(?:progression|pd|relapse)|\bno (?:dose[- ]limiting )?toxicit", sent, re.I):
+                other.append(f)
+        if tox:
+            return _T(True, f"{want} stopped because of toxicity ({tox[0].text})", tox[:1])
+        if other:
+            return _T(False, f"{want} was not stopped for toxicity ({other[0].text})", other[:1])
+        return _T(None, f"{want} received ({aff[0].text}); why it was stopped is not stated", aff[:1])
+    if p.get("setting") == "advanced" and not aff and pf.advanced_naive is not None and (p["mode"] == "forbidden" or crit.type == "exclusion"):
+        return _T(False, f"no {want} for advanced disease ({pf.advanced_naive.text})", [pf.advanced_naive])
     if aff:
         f = aff[0]
         if window is not None and not f.detail.get("current"):
@@ -522,7 +578,7 @@ def _therapy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
                 return _T(False, f"{want}: last given more than {window:g} days ago", known[:1])
             if not known and p["mode"] == "forbidden":
                 return _T(None, f"{want} received ({f.text}); timing relative to the {window:g}-day window not stated", [f])
-        if exc and re.search(r"adjuvant|neoadjuvant", exc) and re.search(r"adjuvant", pf.text, re.I) and window is None:
+        if exc and re.search(r"adjuvant|neoadjuvant", exc) and re.search(r"adjuvant", pf.text, re.I) and window is None and p.get("setting") != "advanced":
             return _T(None, f"{want} received; whether it falls under the criterion's exception is not clear", [f])
         if p.get("refractory") and p["mode"] == "required":
             prog = [x for x in aff if x.detail.get("progressed")]
@@ -559,7 +615,46 @@ def _ancestors_of_classes(classes: list[str]) -> set[str]:
     return out
 
 
+def _required_given(pf: PatientFacts, drugs: list[str], classes: list[str]) -> Truth:
+    """Did the patient receive every required drug / class?"""
+    lex = get_lexicon()
+    names = [lex.class_label(x) for x in classes] + drugs
+    got, missing, unsure = [], [], []
+    for item in [("drug", d) for d in drugs] + [("class", x) for x in classes]:
+        fs = _matching_drugs(pf, [item[1]] if item[0] == "class" else [], [item[1]] if item[0] == "drug" else [])
+        aff = [f for f in fs if f.affirmed]
+        if aff:
+            got.append(aff[0])
+        elif [f for f in fs if f.uncertain and not f.negated] or _vague_drugs(pf, [item[1]] if item[0] == "class" else list(lex.drug_classes(item[1]))):
+            unsure.append(item[1])
+        else:
+            missing.append(item[1])
+    if not missing and not unsure:
+        return _T(True, "received " + ", ".join(f.text for f in got), got)
+    if missing and pf.history_uncertain is None and (pf.lines is not None and pf.lines.detail.get("source") in ("explicit", "count") or
+                                                     [f for f in pf.drugs if f.affirmed and "anticancer_therapy" in f.value["classes"] and f.value.get("drug")]):
+        lbl = [lex.class_label(x) if x in lex.classes else x for x in missing]
+        if pf.history_uncertain is None:
+            return _T(False, "no " + ", ".join(lbl) + " among the treatments described", got)
+    what = ", ".join(lex.class_label(x) if x in lex.classes else x for x in missing + unsure)
+    return _T(None, f"whether the prior therapy included {what} is not clear", got + ([pf.history_uncertain] if pf.history_uncertain else []))
+
+
 def _lines(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
+    req_d, req_c = c.params.get("req_drugs") or [], c.params.get("req_classes") or []
+    base = _lines_count(pf, c, crit)
+    if not (req_d or req_c) or base.value is False:
+        return base
+    rq = _required_given(pf, req_d, req_c)
+    if rq.value is False:
+        return rq
+    if base.value is True and rq.value is True:
+        return _T(True, base.reason + "; " + rq.reason, base.evidence + rq.evidence)
+    return _T(None, "; ".join(r.reason for r in (base, rq) if r.value is not True), base.evidence + rq.evidence,
+              silent=base.silent and rq.value is None)
+
+
+def _lines_count(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     lo, hi = c.params["lo"], c.params["hi"]
     want = f"≥ {lo}" if hi is None else (f"≤ {hi}" if not lo else (f"{lo}" if lo == hi else f"{lo}–{hi}"))
     if pf.lines is None:
@@ -581,7 +676,9 @@ def _lines(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
 def _steroids(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     p = c.params
     allowed_routes = p.get("exceptions", "")
-    classes = set(p.get("classes") or []) | {"corticosteroid"}
+    classes = set(p.get("classes") or [])
+    if re.search(r"steroid|prednis|dexameth|glucocortic", c.text, re.I) or not classes:
+        classes |= {"corticosteroid"}
     hits = [f for f in pf.drugs if (set(f.value["classes"]) & classes or f.value.get("drug") in (p.get("drugs") or [])) and not f.family]
     sys_hits = []
     for f in hits:
@@ -591,6 +688,13 @@ def _steroids(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         sys_hits.append(f)
     aff = [f for f in sys_hits if f.affirmed]
     neg = [f for f in sys_hits if f.negated]
+    aff_ns = [f for f in aff if "corticosteroid" not in f.value["classes"]]
+    if aff_ns and set(aff_ns[0].value["classes"]) & (set(p.get("classes") or []) - {"corticosteroid"}):
+        f = aff_ns[0]
+        win = p.get("window")
+        if win is not None and f.days_ago is not None and f.days_ago > win and not f.detail.get("current"):
+            return _T(False, f"{f.text} stopped more than {win:g} days ago", [f])
+        return _T(True, f"takes {f.text} (an immunosuppressant)", [f])
     if aff:
         f = aff[0]
         doses = [d for d in pf.steroid_doses if d.affirmed]
@@ -621,7 +725,16 @@ def _infection(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     if aff:
         f = aff[0]
         st = f.detail.get("status")
-        allow_controlled = re.search(r"undetectable|suppress|controlled|antiviral|dna\s*(?:<|less|below)|rna\s*(?:<|less|below|negative|undetect)|cured|treated|resolved|eligible|allowed|negative", exc)
+        allow_controlled = re.search(r"undetectable|suppress|controlled|antiviral|dna\s*(?:<|less|below)|rna\s*(?:<|less|below|negative|undetect)|cured|treated|resolved|eligible|allowed|negativ", exc)
+        thr = _viral_threshold(c.text, f.value)
+        if thr is not None and crit.type == "exclusion":
+            loads = [x for x in pf.viral_loads.get(f.value, []) if not x.family]
+            if st in ("controlled", "dna_undetectable", "cured") or any(x.detail.get("below") for x in loads):
+                return _T(False, f"{names[f.value]} with undetectable / low viral load, below the criterion's limit", [f] + loads[:1])
+            if loads:
+                v = loads[-1].value / (5.6 if "copies" in loads[-1].detail.get("unit", "") else 1.0)
+                return _T(v >= thr, f"{names[f.value]} viral load {loads[-1].text} {'≥' if v >= thr else '<'} {thr:g} IU/mL", [f, loads[-1]])
+            return _T(None, f"{names[f.value]} reported ({f.text}); viral load not stated (limit {thr:g} IU/mL)", [f])
         if st in ("controlled", "dna_undetectable", "cured", "treated") and (allow_controlled or p.get("active")):
             return _T(False, f"{names[f.value]} {st.replace('_', ' ')}, which the criterion allows", [f])
         if crit.type == "inclusion":
@@ -638,6 +751,27 @@ def _infection(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     if crit.type == "inclusion":
         return _T(None, "infection status not stated: " + ", ".join(names[v] for v in vir), silent=True)
     return _T(None, "no " + " / ".join(names[v] for v in vir) + " infection mentioned", silent=True, assumable=True)
+
+
+def _viral_threshold(text: str, virus: str) -> float | None:
+    """The viral load (IU/mL) at or above which the criterion calls an infection active."""
+    t = clean(text).lower()
+    key = {"hbv": r"hbv\)?[- ]?dna|hbv viral load", "hcv": r"hcv\)?[- ]?rna|hcv viral load", "hiv": r"hiv\)?[- ]?rna|hiv viral load"}.get(virus)
+    if not key:
+        return None
+    best = None
+    for m in re.finditer(rf"(?:{key})[^.;]{{0,40}}?(?:>=|≥|>|above|at least|of at least|exceeding|greater than)\s*(\d+(?:[.,]\d+)?)(?:\s*[x×]\s*10\s*\^?\s*(\d+))?\s*(iu/ml|iu|copies/ml|copies)?"
+                         rf"(?:\s*or\s*(?:>=|≥|>)?\s*(\d+(?:[.,]\d+)?)(?:\s*[x×]\s*10\s*\^?\s*(\d+))?\s*(iu/ml|iu|copies/ml|copies))?", t):
+        for num, exp, unit in ((m.group(1), m.group(2), m.group(3)), (m.group(4), m.group(5), m.group(6))):
+            if not num:
+                continue
+            v = float(num.replace(",", "")) * (10 ** int(exp) if exp else 1)
+            if unit and "cop" in unit:
+                if best is None:
+                    best = v / 5.6
+                continue
+            best = v
+    return best
 
 
 _SKIN_EXC = re.compile(r"basal|squamous cell (?:carcinoma )?of the skin|skin cancer|non-?melanoma|cutaneous|in situ|cis\b|dcis|cervical|prostate|superficial bladder|papillary thyroid|low[- ]risk", re.I)
@@ -684,6 +818,16 @@ def _other_malignancy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Trut
     if not others:
         return _T(None, "no cancer other than the current one mentioned", silent=True, assumable=True)
     f = others[0]
+    cured = p.get("cured_days")
+    if cured is not None:
+        # "except for those cured for >= 2 years": the kinds listed are examples; the time decides
+        when = [x.days_ago for x in others if x.days_ago is not None]
+        if when:
+            ago = min(when)
+            if ago < cured:
+                return _T(True, f"other cancer ({f.text}) about {ago / 365:.1f} years ago, within the {cured / 365:.0f} years required cured", [f])
+            return _T(False, f"other cancer ({f.text}) {ago / 365:.0f} years ago, cured for more than {cured / 365:.0f} years", [f])
+        return _T(None, f"another cancer ({f.text}); how long it has been cured is not stated", [f])
     if _SKIN_EXC.search(f.text) or _SKIN_EXC.search(pf.doc.sentence_text(pf.doc.sentence_of_char(f.start))):
         if _SKIN_EXC.search(p.get("exceptions", "") + " " + c.text):
             return _T(False, f"other cancer ({f.text}) is of a kind the criterion allows", [f])
@@ -731,12 +875,6 @@ def _hypersens(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     return _T(None, "no allergy to the study drug mentioned", silent=True, assumable=True)
 
 
-def _measurable(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
-    if pf.measurable is not None:
-        return _T(pf.measurable.value, "measurable disease " + ("reported" if pf.measurable.value else "denied"), [pf.measurable])
-    return _T(None, "measurable disease (RECIST) not stated", silent=True)
-
-
 def _diagnosis(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     lex = get_lexicon()
     want = c.params["concepts"]
@@ -744,6 +882,17 @@ def _diagnosis(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     match = [f for f in cancers if any(w in lex.concept_ancestors(f.value) for w in want)]
     names = ", ".join(w.replace("_", " ") for w in want)
     aff = [f for f in match if not f.negated and not f.uncertain]
+    if aff and c.params.get("qualifiers"):
+        # "combined / mixed / transformed SCLC": the qualifier must hold too
+        for m in re.finditer(r"\b(transform\w*|combined|mixed|composite)\b", pf.text, re.I):
+            a = pf.doc.assertion_chars(m.start(), m.end())
+            if not a.negated and not a.family and not a.hypothetical:
+                return _T(True, f"{m.group(0)} histology ({pf.doc.sentence_text(pf.doc.sentence_of_char(m.start()))[:80]})",
+                          [Fact("mention", "qualifier", m.start(), m.end(), m.group(0))] + aff[:1])
+        m = re.search(r"\bpure\b[^.;]{0,20}|\bno [\w-]+(?: [\w-]+)? component\b|\bde novo\b", pf.text, re.I)
+        if m:
+            return _T(False, f"{m.group(0).strip()}: not combined or transformed", [Fact("mention", "pure", m.start(), m.end(), m.group(0))])
+        return _T(None, f"{aff[0].text}: no combined or transformed histology described", aff[:1], silent=True, assumable=True)
     if aff:
         return _T(True, f"diagnosis matches ({aff[0].text})", aff[:1])
     if [f for f in match if f.uncertain and not f.negated]:
@@ -751,9 +900,10 @@ def _diagnosis(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         return _T(None, f"{f.text} suspected but not confirmed", [f])
     if [f for f in match if f.negated]:
         return _T(False, f"{names} denied", [f for f in match if f.negated][:1])
-    other = [f for f in cancers if not f.negated and not f.uncertain and not f.historical and f.value != "cancer"
+    other = [f for f in cancers if not f.negated and not f.uncertain and f.value != "cancer"
              and f.value not in ("carcinoma_in_situ", "basal_cell_skin")
              and not any(f.value in lex.concept_ancestors(w) for w in want)]
+    other = [f for f in other if not f.historical] or (other if pf.mets_any() or pf.progression else [])
     if other and "cancer" not in want:
         return _T(False, f"patient has {other[0].text}, not {names}", other[:1])
     generic = [f for f in cancers if f.value == "cancer" and not f.negated]
@@ -903,41 +1053,61 @@ def _her2_cats(pf: PatientFacts) -> tuple[set[str] | None, list[Fact]]:
 def _biomarker(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     t = clean(c.params["text"]).lower()
     parts: list[Truth] = []
+    need_central = bool(re.search(r"\bcentral(?:ly)?\b[^.;]{0,20}\b(?:test\w*|lab\w*|confirm\w*|review\w*|assess\w*)|\bby central\b|\bcentrally\b", t))
+    need_met = bool(re.search(r"specimens? (?:taken|obtained|collected) after|in the metastatic setting|metastatic (?:tissue|specimen|biops\w+)|after (?:confirmed )?(?:locally advanced or )?metastatic (?:disease|diagnosis)", t))
+
+    def where_ok(facts: list[Fact], label: str) -> Truth | None:
+        """A requirement on where / by whom the marker was tested (central lab, a specimen of metastatic disease)."""
+        if need_central and not any(f.detail.get("central") for f in facts):
+            return _T(None, f"{label} {facts[0].text}: not confirmed by central testing", facts[:1])
+        if need_met and not any(f.detail.get("met_specimen") for f in facts):
+            return _T(None, f"{label} {facts[0].text}: not shown on a specimen of the metastatic disease", facts[:1])
+        return None
     if re.search(r"\bher-?2\b|erbb2", t):
         allowed: set[str] = set()
         if re.search(r"her-?2[- ]?(?:positive|\+|amplif|overexpress)|ihc\s*3\+|ish\s*(?:\+|positive)|her-?2[- ]?enriched", t):
             allowed |= {"positive"}
-        if re.search(r"her-?2[- ]?low|ihc\s*1\+|ihc\s*2\+\s*(?:and|/|with)\s*(?:ish|fish)\s*(?:-|negative)", t):
+        if re.search(r"her-?2[- ]?low|low her-?2|ihc\s*1\+|ihc\s*2\+\s*(?:and|/|with)\s*(?:ish|fish)\s*(?:-|negative)", t):
             allowed |= {"low"}
-        if re.search(r"her-?2[- ]?negative|her-?2\s*-(?!\w)|her-?2[- ]?non", t):
+        if re.search(r"her-?2[- ]?negative|her-?2\s*-(?!\w)|her-?2[- ]?non", t) and not re.search(r"negative for her-?2 expression", t):
             allowed |= {"low", "zero", "ultralow"}
         if re.search(r"ultra-?low", t):
             allowed |= {"ultralow"}
-        if re.search(r"ihc\s*0\b|her-?2[- ]?(?:zero|null)", t):
-            allowed |= {"zero"}
-        if re.search(r"ihc\s*(?:>=|≥)\s*1\+|her-?2[- ]?expressing|her-?2 expression", t):
+        if re.search(r"ihc\s*0\b|her-?2[- ]?(?:zero|null)|negative for her-?2 expression|no her-?2 expression", t):
+            allowed |= {"zero"} if re.search(r"ultra-?low|null", t) else {"zero", "ultralow"}  # IHC 0 includes ultralow staining
+        if not allowed and re.search(r"ihc\s*(?:>=|≥)\s*1\+|her-?2[- ]?expressing|her-?2 expression", t):
             allowed |= {"low", "positive"}
         cats, ev = _her2_cats(pf)
         if allowed:
             if cats is None:
                 parts.append(_T(None, "HER2 status not stated", silent=True))
             elif cats <= allowed:
-                parts.append(_T(True, f"HER2 {ev[0].text} fits", ev))
+                fitting = [f for fs in (pf.biomarkers.get(k, []) for k in ("her2_ihc", "her2_status", "her2_ish")) for f in fs]
+                parts.append(where_ok(fitting, "HER2") or _T(True, f"HER2 {ev[0].text} fits", ev))
             elif not (cats & allowed):
                 parts.append(_T(False, f"HER2 {ev[0].text} does not fit", ev))
             else:
                 parts.append(_T(None, f"HER2 {ev[0].text}: ISH result needed", ev))
     def recep(key: str, label: str, pat_pos: str, pat_neg: str) -> None:
-        want = True if re.search(pat_pos, t) else False if re.search(pat_neg, t) else None
-        if want is None:
+        pos, negv = bool(re.search(pat_pos, t)), bool(re.search(pat_neg, t))
+        if not pos and not negv:
+            return
+        fs = pf.biomarkers.get(key, []) + pf.biomarkers.get("pr", []) + pf.biomarkers.get("hr", [])
+        fs = [f for f in fs if not f.uncertain]
+        if not fs:
+            parts.append(_T(None, f"{label} status not stated", silent=True))
+            return
+        if pos and negv:  # "HR-positive ... or HR-negative": a documented status of either kind
+            w = where_ok(fs, "hormone receptor status")
+            parts.append(w or _T(True, f"hormone receptor status documented ({fs[-1].text})", fs[-1:]))
             return
         fs = pf.biomarkers.get(key, []) or pf.biomarkers.get("hr", [])
         if not fs:
             parts.append(_T(None, f"{label} status not stated", silent=True))
             return
         f = fs[-1]
-        parts.append(_T(f.value == want, f"{label} {f.text}", [f]))
-    recep("er", "ER", r"\b(?:er|estrogen receptor|oestrogen receptor|hormone receptor|hr)[- ]?(?:positive|\+)", r"\b(?:er|estrogen receptor|hormone receptor|hr)[- ]?(?:negative|-)(?!\w)|triple[- ]negative")
+        parts.append(_T(f.value == pos, f"{label} {f.text}", [f]))
+    recep("er", "ER", r"\b(?:er|estrogen receptor|oestrogen receptor|hormone receptor|hr)\)?[- ]?(?:positive|\+)", r"\b(?:er|estrogen receptor|hormone receptor|hr)\)?[- ]?(?:negative|-)(?!\w)|triple[- ]negative")
     m = re.search(r"pd-?l1[^.;]{0,40}?(tps|cps|tumor proportion score|combined positive score)?[^.;\d]{0,20}(>=|≥|>|<|<=|≤|at least|of at least)\s*(\d{1,3})\s*%?", t)
     if m:
         op = {"at least": ">=", "of at least": ">=", "≥": ">=", "≤": "<="}.get(m.group(2), m.group(2))
@@ -962,8 +1132,18 @@ def _biomarker(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
             parts.append(_T(None, "PD-L1 result not stated", silent=True))
     for key, pat in [("p16", r"\bp16\b"), ("hpv", r"\bhpv\b")]:
         if re.search(pat, t):
-            want = not re.search(pat + r"[- ]?(?:negative|-(?!\w))", t)
             fs = pf.biomarkers.get(key, [])
+            if re.search(pat + r"\s+status\b", t) and not re.search(pat + r"[- ]?(?:positive|negative|\+|-(?!\w))", t):
+                # "documented p16 status (for oropharyngeal cancer)": any result, where it applies
+                site = re.search(r"\bfor\s+(\w+)\s+(?:cancer|carcinoma|tumou?rs?)", t)
+                if site and pf.cancers and not any(re.search(site.group(1)[:6], f.value + " " + f.text, re.I) for f in pf.cancers):
+                    parts.append(_T(True, f"not applicable (no {site.group(1)} cancer)", []))
+                elif fs:
+                    parts.append(_T(True, f"{key} status documented ({fs[-1].text})", fs[-1:]))
+                else:
+                    parts.append(_T(None, f"{key} status not stated", silent=True))
+                continue
+            want = not re.search(pat + r"[- ]?(?:negative|-(?!\w))", t)
             if fs:
                 parts.append(_T(fs[-1].value == want, f"{key} {fs[-1].text}", fs[-1:]))
             else:
@@ -981,10 +1161,11 @@ def _biomarker(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
                 parts.append(_T(bool(f.value), f"{g} {f.text}", [f]))
             else:
                 parts.append(_T(None, f"{g} status not stated", silent=True, assumable=crit.type == "exclusion" and not pf.has_cancer))
-    if re.search(r"msi-?h|dmmr|mismatch repair|microsatellite", t):
+    if re.search(r"msi-?h|dmmr|mismatch repair|microsatellite", t) and not re.search(r"(?:irrespective|regardless) of (?:microsatellite|msi|mismatch|mmr)", t):
+        want_high = not re.search(r"microsatellite[- ]stable|\bmss\b|pmmr|proficient", t)
         fs = pf.biomarkers.get("msi_high", [])
         if fs:
-            parts.append(_T(bool(fs[-1].value), f"{fs[-1].text}", fs[-1:]))
+            parts.append(_T(bool(fs[-1].value) == want_high, f"{fs[-1].text}", fs[-1:]))
         else:
             parts.append(_T(None, "MSI / MMR status not stated", silent=True))
     if not parts:
@@ -1005,7 +1186,35 @@ _HIST_MODE = re.compile(r"\bhistory of\b|\bprior\b|\bprevious\w*\b|\bever\b|\bpa
 _CURRENT_MODE = re.compile(r"\bactive\b|\bcurrent\w*\b|\bongoing\b|\bat the time of\b|\bpresent\b|\bacute\b|\buncontrolled\b|\bunresolved\b", re.I)
 
 
+def _top_level_parts(text: str, sep: str = ";") -> list[str]:
+    out, depth, cur = [], 0, []
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        if ch == sep and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return [p for p in out if re.search(r"[a-z]{3}", p, re.I)]
+
+
 def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: float | None = None) -> Truth:
+    if crit.type == "exclusion":
+        parts = _top_level_parts(re.sub(r",?\s+or\s+(?=(?:a\s+)?(?:history|prior|previous|known|current|active|any|suspected)\b)", ";", text, flags=re.I))
+        if len(parts) > 1:
+            # "X requiring intervention; Y": independent excluding conditions
+            rs = [_freetext_eval(pf, p_, crit, window) for p_ in parts]
+            if any(r.value is True for r in rs):
+                return next(r for r in rs if r.value is True)
+            if all(r.value is False or (r.value is None and r.silent and r.assumable) for r in rs) and any(r.value is False for r in rs):
+                return _T(False, "; ".join(r.reason for r in rs if r.value is False), [e for r in rs for e in r.evidence])
+            unk = [r for r in rs if r.value is None]
+            if all(r.silent and r.assumable for r in unk) and len(unk) == len(rs):
+                return _T(None, "; ".join(r.reason for r in unk)[:300], silent=True, assumable=True)
+            nz = [r for r in unk if not (r.silent and r.assumable)]
+            return _T(None, "; ".join(r.reason for r in nz)[:300], [e for r in nz for e in r.evidence], silent=all(r.silent for r in nz))
     groups = criterion_groups(text, crit.type)
     if not groups:
         return _T(None, "criterion has no clinical terms to check", silent=True, assumable=True)
@@ -1032,6 +1241,9 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
                 elif m.negated:
                     st = "false"
                     reason = f"“{ph.text}” denied"
+                elif m.resolved and re.search(r"\b(?:active|uncontrolled|current|requiring|ongoing)\b", text, re.I):
+                    st = "false"
+                    reason = f"“{pf.text[m.start:m.end]}” is cured / controlled, not active"
                 elif m.uncertain:
                     st = "uncertain"
                     reason = f"“{ph.text}” possible but not confirmed"
@@ -1046,7 +1258,10 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
                 else:
                     st = "true"
                     reason = f"“{ph.text.strip()}” is described"
-                    dur = _min_duration(text)
+                    allow = _exception_allows(pf, m, crit)
+                    if allow:
+                        st, reason = "false", f"“{pf.text[m.start:m.end]}” is {allow}, which the criterion allows"
+                    dur = _min_duration(text) if st == "true" else None
                     pdur = _patient_duration(pf, m) if dur else None
                     if dur and pdur is not None and pdur < dur:
                         st, reason = "false", f"“{ph.text.strip()}” for {pdur:g} days, shorter than required"
@@ -1093,6 +1308,25 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
     return _T(None, reason or "partly described", ev)
 
 
+_EXC_QUALS = [("asymptomatic", r"\basymptomatic\b|\bno symptoms\b"), ("stable", r"\bstable\b"), ("minimal", r"\bminimal\b|\bsmall\b|\btrace\b"),
+               ("controlled", r"\b(?:well[- ])?controlled\b"), ("resolved", r"\bresolved\b"),
+               ("not requiring intervention", r"\bnot requiring (?:\w+ )?(?:intervention|drainage|treatment)|\bno (?:intervention|drainage) (?:needed|required)")]
+
+
+def _exception_allows(pf: PatientFacts, m, crit: ParsedCriterion) -> str | None:
+    """A criterion's exception ("asymptomatic, minimal effusion not requiring intervention is allowed") that the
+    patient's own sentence about the condition meets."""
+    exc = " ".join(crit.exceptions).lower()
+    if not exc:
+        return None
+    s0, e0 = pf.doc.sentences[m.sent]
+    sent = pf.text[s0:e0].lower()
+    for name, pat in _EXC_QUALS:
+        if re.search(pat, exc) and re.search(pat, sent) and not re.search(r"\b(?:symptomatic|requir\w+ (?:\w+ )?(?:drainage|intervention|pericardiocentesis|thoracentesis|paracentesis))", sent.replace("asymptomatic", "")):
+            return name
+    return None
+
+
 _DUR_RE = re.compile(rf"\b(?:more than|at least|over|longer than|>=?|for at least|lasting(?: at least)?|for more than)\s+({NUM})\s*({TIME_UNIT})", re.I)
 _PDUR_RE = re.compile(rf"\b(?:for(?: the (?:last|past))?|over(?: the (?:last|past))?|since)\s+({NUM})\s*({TIME_UNIT})|\b({NUM})\s*-?\s*({TIME_UNIT})\s+(?:of|history of)\b", re.I)
 
@@ -1135,8 +1369,11 @@ _EVAL = {"healthy": lambda pf, c, crit: _healthy(pf, c, crit), "age": _age, "sex
          "pregnancy": _pregnancy, "contraception": _contraception, "ps": _ps, "labs": _labs, "brain_mets": _brain,
          "leptomeningeal": _lepto, "therapy": _therapy, "lines": _lines, "steroids": _steroids, "infection": _infection,
          "other_malignancy": _other_malignancy, "transplant": _transplant, "hypersensitivity": _hypersens,
-         "measurable": _measurable, "diagnosis": _diagnosis, "histology": _histology, "stage": _stage,
-         "biomarker": _biomarker, "freetext": _freetext}
+         "diagnosis": _diagnosis, "histology": _histology, "stage": _stage,
+         "biomarker": _biomarker, "freetext": _freetext,
+         "adverse_event": OC.adverse_event, "life_expectancy": OC.life_expectancy, "organ_function": OC.organ_function,
+         "washout": OC.washout, "measurable": OC.measurable, "progression": OC.progression, "platinum": OC.platinum,
+         "conditional": OC.conditional, "all_of": OC.all_of, "child_pugh": OC.child_pugh, "scale": OC.scale}
 
 
 def _combine_and(rs: list[Truth]) -> Truth:
@@ -1173,7 +1410,8 @@ def _healthy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     return _T(None, "general health not described", silent=True)
 
 
-def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
+def crit_truth(pf: PatientFacts, crit: ParsedCriterion) -> Truth:
+    """Does the criterion's statement hold for the patient (its checks taken together)?"""
     results = []
     for c in crit.checks:
         fn = _EVAL.get(c.kind, _freetext)
@@ -1182,11 +1420,11 @@ def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
             # one part of an excluding conjunction is assumed absent -> the whole statement is false
             r = _T(False, r.reason + " (assumed absent)", r.evidence)
         results.append((c, r))
-    main_kinds = [c.kind for c in crit.checks]
-    truth = _combine_and([r for _, r in results])
-    kind = next((k for k in main_kinds if k not in ("age", "sex")), main_kinds[0] if main_kinds else "freetext")
-    ev = _evidence_texts(pf, truth.evidence)
-    prefix = "" if not crit.flipped else f"(read as an {crit.type}) "
+    return _combine_and([r for _, r in results])
+
+
+def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
+    """(status, reason) of a criterion whose statement has this truth."""
     if crit.type == "inclusion":
         if truth.value is True:
             status, reason = "meets", truth.reason
@@ -1203,6 +1441,16 @@ def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
             status, reason = "meets", truth.reason + " (assumed absent)"
         else:
             status, reason = "unknown", truth.reason
+    return status, reason
+
+
+def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
+    main_kinds = [c.kind for c in crit.checks]
+    truth = crit_truth(pf, crit)
+    kind = next((k for k in main_kinds if k not in ("age", "sex")), main_kinds[0] if main_kinds else "freetext")
+    ev = _evidence_texts(pf, truth.evidence)
+    prefix = "" if not crit.flipped else f"(read as an {crit.type}) "
+    status, reason = status_of(crit, truth)
     reason = prefix + (reason[:1].upper() + reason[1:] if reason else "")
     return CriterionVerdict(status, reason, ev, kind, crit.importance, crit.type)
 
@@ -1301,6 +1549,24 @@ def question_for(pf: PatientFacts, crit: ParsedCriterion, v: CriterionVerdict) -
     if k in ("consent", "compliance", "trial_participation"):
         return ("Willing and able to consent and attend study visits?",
                 f"Would {subj} be willing and able to sign the consent form and come to the study visits?")
+    if k == "adverse_event":
+        return ("Side effects of earlier treatment: any still above grade 1, or any grade ≥ 3 / immune-related events?",
+                f"{has.capitalize()} {subj} had serious side effects from earlier cancer treatment, and are any still there (for example numbness, tiredness)?")
+    if k == "life_expectancy":
+        return ("Expected survival (investigator's estimate)?", f"Has the doctor said how the outlook is for {pos if subj != 'you' else 'you'} over the next few months?")
+    if k == "organ_function":
+        return ("Recent blood counts, liver and kidney tests?",
+                f"Do you have {pos if subj != 'you' else 'your'} most recent blood test results (blood counts, liver and kidney tests)?")
+    if k == "washout":
+        return ("Date of the last dose of each anticancer treatment?", f"When did {subj} last receive any cancer treatment?")
+    if k == "progression":
+        return ("Radiological progression on or after the last treatment (date, imaging)?",
+                f"Did the latest scan show that the cancer has grown on or after {pos} last treatment?")
+    if k == "platinum":
+        return ("Timing of progression relative to the last platinum dose (during, < 6 months, later)?",
+                f"How long after {pos} last platinum chemotherapy (carboplatin or cisplatin) did the cancer come back or grow?")
+    if k == "child_pugh":
+        return ("Child-Pugh class?", f"Has the doctor said how well {pos} liver is working (Child-Pugh score)?")
     if k == "age":
         return ("Patient's age?", f"How old {is_} {subj}?")
     if k == "sex":
@@ -1317,26 +1583,33 @@ _KIND_RANK = {"diagnosis": 0, "histology": 1, "stage": 1, "biomarker": 1, "thera
 
 # ------------------------------------------------------------------ trials
 
-def _cohort_matches(pf: PatientFacts, cohort: str) -> bool | None:
+def _cohort_matches(pf: PatientFacts, concepts: set[str]) -> bool | None:
+    """Does the patient's tumour type fit a cohort's (None: the cohort or the patient's type is not known)?"""
     lex = get_lexicon()
-    hits = [h for h in lex.find(tokenize(cohort), ("concept",)) if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer"]
-    if not hits:
+    if not concepts:
         return None
-    pcs = [f for f in pf.cancers if f.value != "cancer" and not f.historical]
+    pcs = [f for f in pf.cancers if f.value != "cancer" and f.value not in ("carcinoma_in_situ", "basal_cell_skin")]
+    pcs = [f for f in pcs if not f.historical] or pcs  # "had breast cancer 6 years ago ... now it's come back"
     if not pcs:
         return None
-    for h in hits:
+    for h in concepts:
         for f in pcs:
-            if h.id in lex.concept_ancestors(f.value) or f.value in lex.concept_ancestors(h.id):
+            if h in lex.concept_ancestors(f.value) or f.value in lex.concept_ancestors(h):
                 return True
     return False
 
 
-def _screen_one(pf: PatientFacts, items: list[tuple[int, CriterionInput]], audience: str) -> tuple[str, list, list, list[str], int]:
+def _screen_one(pf: PatientFacts, items: list[tuple[int, CriterionInput]], audience: str,
+                mismatch: tuple[str, str] | None = None) -> tuple[str, list, list, list[str], int]:
     out = []
+    first_cohort_incl = next((idx for idx, ci in items if ci.cohort and ci.type == "inclusion"), None)
     for idx, ci in items:
         crit = parse_criterion(ci.text, ci.type)
         v = evaluate(pf, crit)
+        if mismatch and idx == first_cohort_incl and v.status != "fails":
+            # the cohort is for another tumour type than the patient's
+            v = CriterionVerdict("fails", f"This cohort is for {mismatch[0]}; the patient has {mismatch[1]}", v.patient_evidence,
+                                 "diagnosis", crit.importance, "inclusion")
         if v.status == "unknown":
             v.question, v.question_patient = question_for(pf, crit, v)
         out.append((idx, ci, v, crit))
@@ -1373,18 +1646,27 @@ def screen_criteria(patient: str, criteria: list[CriterionInput], audience: str 
     cohorts if none matches) and the trial verdict is the best cohort's. `criteria` in the result holds the
     criteria that apply to the chosen cohort, in input order."""
     pf = extract_patient(patient)
+    criteria = [ci for ci in repair_headings(list(criteria)) if is_criterion(ci.text)]
     indexed = list(enumerate(criteria))
     cohorts = list(dict.fromkeys(ci.cohort for ci in criteria if ci.cohort))
+    concepts_of: dict[str, set[str]] = {}
+    fit: dict[str, bool | None] = {}
     if cohorts:
-        matched = [c for c in cohorts if _cohort_matches(pf, c)]
-        candidates = matched or [c for c in cohorts if _cohort_matches(pf, c) is not False] or cohorts
+        concepts_of = {c: cohort_concepts(c, [ci.text for ci in criteria if ci.cohort == c and ci.type == "inclusion"]) for c in cohorts}
+        fit = {c: _cohort_matches(pf, concepts_of[c]) for c in cohorts}
+        matched = [c for c in cohorts if fit[c]]
+        candidates = matched or [c for c in cohorts if fit[c] is not False] or cohorts
     else:
         candidates = [None]
     rank = {"eligible": 0, "uncertain": 1, "not eligible": 2}
     best = None
     for coh in candidates:
         items = [(i, ci) for i, ci in indexed if ci.cohort is None or ci.cohort == coh]
-        verdict, out, failing, qs, n_unknown = _screen_one(pf, items, audience)
+        mismatch = None
+        if coh and fit.get(coh) is False:
+            pc = next((f for f in pf.cancers if f.value != "cancer"), None)
+            mismatch = (" / ".join(sorted(x.replace("_", " ") for x in concepts_of[coh])), pc.text if pc else "another cancer")
+        verdict, out, failing, qs, n_unknown = _screen_one(pf, items, audience, mismatch)
         key = (rank[verdict], len(failing), n_unknown)
         if best is None or key < best[0]:
             best = (key, coh, verdict, out, failing, qs)

@@ -1,0 +1,104 @@
+"""Trial-level structure of a criteria list, before any criterion is checked.
+
+* ``is_criterion``: registry fields, study descriptions and formulas that a document layout may list among the
+  criteria ("Study Type", "Allocation: Randomized", "This is a randomized phase 3 study evaluating ...",
+  "CrCl = (140 - age) x weight ...") are not eligibility requirements and are left out of the screen.
+* ``repair_headings``: a cohort sub-heading merged into the text of the criterion before it ("...
+  \\nAdditional Inclusion Criteria for HER2 IHC 0 BC Participants") still opens a new block: the criteria that
+  follow it belong to that cohort, with the heading's type.
+* ``cohort_concepts``: the tumour type(s) a cohort is for, from its label (concept terms, or tumour-type
+  abbreviations used for basket-trial cohorts, e.g. "EC", "UC") or else from the diagnosis named in its first
+  inclusion criterion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .lexicon import get_lexicon
+from .text import clean, tokenize
+from .tumour import site_cancers
+
+_FIELD_ONLY = re.compile(
+    r"^\W*(?:accepts? healthy volunteers?|healthy volunteers?|study type|study design|trial design|design|"
+    r"interventional|observational|primary purpose|purpose|treatment|prevention|diagnostic|supportive care|"
+    r"allocation|randomi[sz]ed|non-?randomi[sz]ed|n/a|interventional model|intervention model|"
+    r"(?:parallel|single group|crossover|factorial|sequential) assignment|masking|none \(open label\)|open label|"
+    r"phase\s*(?:[1-4]|i{1,3}v?)(?:\s*/\s*(?:[1-4]|i{1,3}v?))?|about|overview|summary|yes|no|enrollment|"
+    r"(?:estimated|actual) enrollment|arms?|study arms?)\W*$", re.I)
+_DESCRIPTION = re.compile(r"^\W*this\s+(?:is\s+an?|study|trial|phase)\b|^\W*(?:a|an)\s+(?:randomi[sz]ed|open-label|multicenter|multicentre|"
+                          r"single-arm|phase)\b[^.]{0,120}\b(?:study|trial)\s+(?:evaluating|to evaluate|assessing|comparing|investigating)\b", re.I)
+_HEADING_LINE = re.compile(r"\n\s*((?:additional\s+)?(?:inclusion|exclusion)\s+criteri(?:a|on)\s+(?:for|in)\s+(.+?))\s*:?\s*$", re.I)
+
+
+def is_criterion(text: str) -> bool:
+    """False for registry fields, study descriptions and formulas listed among the criteria."""
+    t = clean(text).strip()
+    flat = " ".join(t.split())
+    if not flat:
+        return False
+    if _FIELD_ONLY.match(flat):
+        return False
+    # a counting rule or note, not a requirement ("Perioperative therapies will be counted as 1 line of therapy.")
+    if re.search(r"\b(?:will|shall|may|can) (?:be )?(?:counted|considered) as\b|\bwill suffice\b|\bcounts? as (?:one|1|a) (?:line|regimen)\b", flat, re.I) \
+            and not re.search(r"\b(?:must|required|excluded|not eligible|ineligible)\b", flat, re.I):
+        return False
+    if _DESCRIPTION.match(flat) and not re.search(r"\b(?:must|should|required|eligible|excluded|inclusion|exclusion)\b", flat, re.I):
+        return False
+    # a formula ("CrCl = (140 - age) x weight ... / 72 x serum creatinine") without any limit
+    if re.search(r"\w\s*=\s*\(?\s*\d+\s*-\s*\w+", flat) and re.search(r"[x×*/]\s*\(?\s*\d", flat) \
+            and not re.search(r"[<>≥≤]|\b(?:at least|more than|less than|greater than|or more|or less)\b", flat, re.I):
+        return False
+    return True
+
+
+def _cohort_label(raw: str) -> str:
+    c = re.sub(r"\s+(?:participants|subjects|patients|cohorts?|arms?|groups?)\s*$", "", raw.strip(), flags=re.I)
+    return c.strip(" :")
+
+
+def repair_headings(criteria: list) -> list:
+    """Criteria (CriterionInput) with cohort sub-headings that were merged into a criterion text applied."""
+    out = []
+    override: tuple[str | None, str, str] | None = None  # (old cohort, new cohort, new type)
+    for ci in criteria:
+        orig = ci.cohort  # as the layout gave it
+        if override is not None:
+            old, new, typ = override
+            if ci.cohort == old:
+                ci = replace(ci, cohort=new, type=typ)
+            else:
+                override = None
+        m = _HEADING_LINE.search(ci.text)
+        if m:
+            typ = "exclusion" if re.search(r"exclusion", m.group(1), re.I) else "inclusion"
+            override = (orig, _cohort_label(m.group(2)), typ)
+            ci = replace(ci, text=ci.text[:m.start()].rstrip())
+        out.append(ci)
+    return out
+
+
+def cohort_concepts(cohort: str, texts: list[str]) -> set[str]:
+    """Tumour concepts a cohort is for: from its label, else from its first inclusion criteria."""
+    lex = get_lexicon()
+    found: set[str] = set()
+    for h in lex.find(tokenize(cohort), ("concept",)):
+        if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer":
+            found.add(h.id)
+    found |= {c for _, _, c in site_cancers(cohort)}
+    for w in re.findall(r"[A-Za-z][A-Za-z-]*", cohort):
+        c = lex.cohort_abbreviations.get(w.lower())
+        if c and (w.isupper() or "-" in w or len(w) > 3):
+            found.add(c)
+    if found:
+        return found
+    for t in texts[:2]:
+        main = re.split(r"\b(?:excluding|except|other than|are not (?:eligible|allowed))\b|\(", clean(t), maxsplit=1, flags=re.I)[0]
+        for h in lex.find(tokenize(main), ("concept",)):
+            if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer":
+                found.add(h.id)
+        found |= {c for _, _, c in site_cancers(main)}
+        if found:
+            break
+    return found

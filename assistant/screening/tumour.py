@@ -1,0 +1,58 @@
+"""Tumour type from anatomical site words: "sigmoid adenocarcinoma", "squamous cell carcinoma of the right tonsil",
+"carcinoma of the oral cavity, oropharynx, hypopharynx, or larynx".
+
+The site vocabulary is the ``sites`` list of each tumour concept in screening_concepts.yaml (general anatomy);
+a site counts only when it qualifies a cancer word next to it, so "lung nodules" or "cervical lymph nodes"
+do not name a tumour type.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .lexicon import get_lexicon
+
+CANCER_WORD = (r"(?:squamous[- ]cell carcinomas?|squamous cell cancer|adenocarcinomas?|carcinosarcomas?|carcinomas?|cancers?|"
+               r"(?-i:SCC)|tumou?rs?|malignanc(?:y|ies)|neoplasms?|adenocarcinoma|primary)")
+
+
+@lru_cache(maxsize=1)
+def _site_re() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
+    lex = get_lexicon()
+    sites = sorted(lex.sites, key=len, reverse=True)
+    alt = "|".join(r"[\s-]+".join(re.escape(w) for w in s.split()) for s in sites)
+    site = rf"(?:{alt})"
+    before = re.compile(rf"\b({site})\s+(?:[\w-]+\s+){{0,2}}?{CANCER_WORD}\b", re.I)
+    after = re.compile(rf"\b{CANCER_WORD}\s+(?:of|in|arising (?:in|from))\s+(?:the\s+)?(?:(?:left|right|bilateral)\s+)?"
+                       rf"((?:{site})(?:\s*(?:,|/|\bor\b|\band\b|,\s*or|,\s*and)\s*(?:the\s+)?(?:{site}))*)\b", re.I)
+    return before, after, {s.lower(): c for s, c in lex.sites.items()}
+
+
+def _concept_of(site_text: str, table: dict[str, str]) -> str | None:
+    key = re.sub(r"[\s-]+", " ", site_text.lower()).strip()
+    return table.get(key)
+
+
+def site_cancers(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, concept) of tumour types named by a site next to a cancer word."""
+    before, after, table = _site_re()
+    out: list[tuple[int, int, str]] = []
+    for m in before.finditer(text):
+        c = _concept_of(m.group(1), table)
+        if c:
+            out.append((m.start(), m.end(), c))
+    for m in after.finditer(text):
+        lst = m.group(1)
+        base = m.start(1)
+        for sm in re.finditer("|".join(sorted((re.escape(s).replace(r"\ ", r"[\s-]+") for s in table), key=len, reverse=True)), lst, re.I):
+            c = _concept_of(sm.group(0), table)
+            if c:
+                out.append((m.start(), base + sm.end(), c))
+    seen = set()
+    uniq = []
+    for s, e, c in out:
+        if c not in seen:
+            seen.add(c)
+            uniq.append((s, e, c))
+    return uniq
