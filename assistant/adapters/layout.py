@@ -173,7 +173,8 @@ def criteria_heading(t: str) -> tuple[str, str | None] | None:
         return None
     if LIST_RE.match(t) and not t.rstrip().endswith(":"):
         return None
-    if words(body) > 8 and not t.rstrip().endswith(":"):
+    named_list = re.match(r"(?i)(?:additional |common |key )?(?:inclusion|exclusion|eligibility) criteri(?:a|on)\b", body)
+    if words(body) > 8 and not t.rstrip().endswith(":") and not named_list:
         return None
     kind = "exclusion" if EXCLUSION_WORDS.search(body) else "inclusion"
     cohort = None
@@ -194,6 +195,7 @@ def criteria_units(text: str, lines: list[Line], section: tuple[str, ...], defau
     header: tuple[int, int] | None = None  # "… if they meet the following criteria:" line
     blank = False
     seen_heading = False
+    sub: tuple[str, int] | None = None  # (parent label, last sub-item number) while numbering a sub-list
 
     def close() -> None:
         nonlocal item
@@ -212,11 +214,12 @@ def criteria_units(text: str, lines: list[Line], section: tuple[str, ...], defau
             blank = True
             continue
         head = criteria_heading(t)
-        if head and not (item and not blank and LIST_RE.match(ln.raw) is None and not t.endswith(":") and words(t) > 8):
+        named_list = re.match(r"(?i)(?:additional |common |key )?(?:inclusion|exclusion|eligibility) criteri(?:a|on)\b", t)
+        if head and (named_list or not (item and not blank and LIST_RE.match(ln.raw) is None and not t.endswith(":") and words(t) > 8)):
             close()
             seen_heading = True
             ctype, cohort = head
-            numbers, restarted, header = [], False, None
+            numbers, restarted, header, sub = [], False, None, None
             label = t.rstrip(":").strip()
             if words(label) > 8:  # an introductory sentence: name the list by its type
                 label = "Exclusion criteria" if ctype == "exclusion" else "Inclusion criteria"
@@ -243,13 +246,19 @@ def criteria_units(text: str, lines: list[Line], section: tuple[str, ...], defau
         label = ""
         num = int(m.group("num")) if marker and m.group("num") else None
         if num is not None:
-            if numbers and num == 1 and not blank and units and units[-1].kind == "criterion":
-                label = f"{units[-1].label}.{num}" if units[-1].label else str(num)  # sub-items under an item
+            if sub is not None and num == sub[1] + 1 and not (numbers and num == numbers[-1] + 1):
+                sub = (sub[0], num)
+                label = f"{sub[0]}.{num}"  # the sub-list goes on
+            elif numbers and num == 1 and units and units[-1].kind == "criterion":
+                sub = (units[-1].label or str(numbers[-1]), 1)
+                label = f"{sub[0]}.1"  # numbering restarts at 1 right after an item: sub-items of it
             elif numbers and num <= numbers[-1] and num > 1 and ctype == "inclusion":
+                sub = None
                 restarted = True  # numbering restarts without a heading: the items read as exclusions
                 numbers.append(num)
                 label = str(num)
             else:
+                sub = None
                 numbers.append(num)
                 label = str(num)
         if t.endswith(":"):  # "DISEASE CHARACTERISTICS:", "… if they meet the following criteria:" opens a sub-list
