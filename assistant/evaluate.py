@@ -285,7 +285,7 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
                 continue
             groups = aggregate(sub, key=lambda r: f"{r['category']}")
             print(report(f"{name} / {sp}{' (no manifest)' if no_manifest else ''}", groups))
-            limits = thresholds.get(name, {}).get(sp) if not cases_file else None
+            limits = thresholds.get(name, {}).get(sp) if not cases_file and not no_manifest else None
             if limits:
                 problems += [f"{name}/{sp}: {p}" for p in failures(groups, limits)]
     if suite in ("all", "screening") and not cases_file:

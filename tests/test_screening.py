@@ -609,3 +609,13 @@ def test_named_scales_and_latest_platinum_interval():
     pt = ("Ovarian cancer. Line 1: carboplatin/paclitaxel; progression 14 months after the last carboplatin. "
           "Line 2: carboplatin/PLD; progression 3 months after the last carboplatin dose.")
     assert _st(pt, "Participant has progressed less than 180 days after the last dose of platinum therapy.") == "meets"
+
+
+def test_an_exclusion_naming_example_drugs_catches_them_within_its_window():
+    from assistant.screening import check_criterion
+
+    c = "Use of immunomodulatory drugs (e.g., thymosin, interleukin-2, interferon) within 14 days prior to the first dose."
+    assert check_criterion("He received thymosin injections 10 days ago.", c, "exclusion").status == "fails"
+    assert check_criterion("She had interferon 3 months ago.", c, "exclusion").status == "meets"
+    assert check_criterion("No thymosin or interferon ever.", c, "exclusion").status == "meets"
+    assert check_criterion("She takes thymosin.", c, "exclusion").status == "unknown"

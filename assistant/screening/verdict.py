@@ -1452,12 +1452,53 @@ def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
     prefix = "" if not crit.flipped else f"(read as an {crit.type}) "
     status, reason = status_of(crit, truth)
     reason = prefix + (reason[:1].upper() + reason[1:] if reason else "")
+    if crit.type == "exclusion" and status == "meets":
+        named = _named_example_given(pf.text, crit.text)
+        if named:
+            status, reason, ev = named
     return CriterionVerdict(status, reason, ev, kind, crit.importance, crit.type)
+
+
+_EXAMPLES = re.compile(r"\((?:e\.g\.|eg|such as|including|i\.e\.)[,:]?\s*([^()]{3,200})\)|\bsuch as\s+([^.;()]{3,200})", re.I)
+_NEG_BEFORE = re.compile(r"\b(?:no|not|never|denies|denied|without|nor)\b[^.;]{0,30}$", re.I)
+_AGO = re.compile(r"^[^.;]{0,60}?\b(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s+ago", re.I)
+_WINDOW = re.compile(r"\bwithin\s+(\d+(?:\.\d+)?)\s*(day|week|month|year)s?", re.I)
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _named_example_given(patient: str, criterion: str):
+    """An exclusion that names examples ("immunomodulatory drugs (e.g., thymosin, interferon) within 14 days") and a
+    patient who names one of them: fails (or unknown when the timing cannot be placed), unless it was longer ago
+    than the window."""
+    names = []
+    for m in _EXAMPLES.finditer(criterion):
+        body = m.group(1) or m.group(2) or ""
+        names += [n.strip(" .") for n in re.split(r",|;|\bor\b|\band\b", body) if 3 <= len(n.strip(" .")) <= 40]
+    if not names:
+        return None
+    window = _WINDOW.search(criterion)
+    window_days = float(window.group(1)) * _UNIT_DAYS[window.group(2).lower()] if window else None
+    for name in names:
+        m = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", patient, re.I)
+        if not m or _NEG_BEFORE.search(patient[max(0, m.start() - 40) : m.start()]):
+            continue
+        words = patient[m.start() : m.end() + 60]
+        ago = _AGO.match(patient[m.start() :])
+        if window_days is not None and ago:
+            days = float(ago.group(1)) * _UNIT_DAYS[ago.group(2).lower()]
+            if days > window_days:
+                return None
+        status = "fails" if window_days is None or ago else "unknown"
+        why = f"the patient names {name}, which this criterion lists" + ("" if status == "fails" else "; when was it last given?")
+        return status, why[:1].upper() + why[1:], [patient[m.start() : m.end()]]
+    return None
 
 
 def check_criterion(patient: str, criterion: str, criterion_type: str) -> CriterionVerdict:
     """Verdict of one criterion for a patient description (raw strings, no index, no network)."""
-    pf = extract_patient(patient)
+    if not isinstance(criterion, str) or not criterion.strip():
+        return CriterionVerdict("unknown", "no criterion text", [], "freetext", "minor", criterion_type)
+    pf = extract_patient(patient if isinstance(patient, str) else "")
     crit = parse_criterion(criterion, criterion_type)
     v = evaluate(pf, crit)
     if v.status == "unknown":
