@@ -24,7 +24,6 @@ from .vocab import (
     NCT_RE,
     STUDY_NAME_RE,
     TOKEN_RE,
-    Concept,
     _vocab,
     concept_mentions,
     condition_mentions,

@@ -174,7 +174,6 @@ def ingest(
     (so a document deleted from a folder leaves the index when that folder is ingested again).
     ``crash_after`` (tests only): raise SystemExit after the named step, to check crash safety.
     """
-    from llama_index.core.schema import TextNode  # noqa: F401 - imported for type clarity of nodes below
     from tqdm.auto import tqdm
 
     from .chunk import doc_nodes

@@ -28,7 +28,7 @@ import html
 import logging
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 # Before Gradio and onnxruntime are imported: no analytics or version look-ups, no Hugging Face
@@ -40,7 +40,9 @@ os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_SSR_MODE", "False")
 
-from .settings import Settings  # noqa: E402
+from .pipeline import message_text  # noqa: F401  (the chat's message parts, read as the pipeline reads them)
+from .settings import Settings
+from .types import Citation
 
 log = logging.getLogger(__name__)
 
@@ -134,16 +136,7 @@ def display_path(path: str) -> str:
 
 
 # --------------------------------------------------------------------------- state of one session
-@dataclass
-class Cite:
-    n: int
-    doc_id: str
-    title: str
-    section: str
-    quote: str
-    path: str
-    start: int
-    end: int
+Cite = Citation  # a cited quote kept in the session state
 
 
 def _turn(turn_id: int, question: str, audience: str, trial: str, answer, trial_of: dict | None = None) -> dict:
@@ -187,17 +180,6 @@ def history_for(turns: list[dict]) -> list[dict]:
         if not t.get("error"):
             out.append({"role": "assistant", "content": t["answer"]})
     return out
-
-
-def message_text(content) -> str:
-    """Gradio gives a message's content as a string or as a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    if isinstance(content, list):
-        return " ".join(message_text(part) for part in content)
-    return ""
 
 
 # --------------------------------------------------------------------------- rendering

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.corpus import load_documents  # noqa: E402
-from assistant.evaluate import ROOT as _R, load_cases, load_suites  # noqa: E402,F401
+from assistant.evaluate import load_cases, load_suites  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store import ingest  # noqa: E402
 

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-from pathlib import Path
 
 import pytest
 

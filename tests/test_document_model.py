@@ -12,7 +12,7 @@ from assistant.adapters import ctgov, nli4ct
 from assistant.adapters.html import html_to_text
 from assistant.adapters.text import parse_text
 from assistant.corpus import load_documents
-from assistant.identity import drug_aliases, extract
+from assistant.identity import drug_aliases
 from assistant.settings import ROOT
 
 from .conftest import NLI4CT, SYNTHETIC

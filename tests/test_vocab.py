@@ -9,9 +9,8 @@ from importlib import resources
 import pytest
 
 from assistant import vocab
-from assistant.query import extract_concepts, plan_query, Catalog
+from assistant.query import extract_concepts
 from assistant.settings import Settings
-from assistant.types import Identity
 
 
 @pytest.mark.parametrize(

@@ -1482,7 +1482,6 @@ def _named_example_given(patient: str, criterion: str):
         m = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", patient, re.I)
         if not m or _NEG_BEFORE.search(patient[max(0, m.start() - 40) : m.start()]):
             continue
-        words = patient[m.start() : m.end() + 60]
         ago = _AGO.match(patient[m.start() :])
         if window_days is not None and ago:
             days = float(ago.group(1)) * _UNIT_DAYS[ago.group(2).lower()]
