@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .adapters.layout import section_type, sentence_spans
+from .adapters.layout import section_type
 from .query import QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
 from .vocab import form_pattern
@@ -74,6 +74,22 @@ class Evidence:
     quote: str = ""
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+
+
+def quick_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside one long unit, to quote its best sentence (a light splitter: loading NLTK's Punkt
+    at question time would cost a second of start-up; ingest uses Punkt)."""
+    spans, pos = [], start
+    for m in SENTENCE_END.finditer(text, start, end):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < end:
+        spans.append((pos, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
 def states_value(text: str, value_type: str | None, question: str, unit_attrs: dict | None = None) -> bool:
     """Does ``text`` state a value of the asked type that the question itself does not give?"""
     if value_type is None:
@@ -128,7 +144,7 @@ def unit_features(plan: QueryPlan, cand: Candidate, doc, unit, bm25_max: float, 
     context = unit_context(doc, unit)
     text = doc.text[start:end]
     if len(text.split()) > LONG_QUOTE_WORDS:
-        spans = sentence_spans(doc.text, start, end)
+        spans = quick_sentences(doc.text, start, end)
         if len(spans) > 1:
             def sent_score(sp):
                 t = doc.text[sp[0] : sp[1]]
