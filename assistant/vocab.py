@@ -127,7 +127,8 @@ STUDY_NAME_RE = re.compile(
 )
 
 
-def drug_mentions(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def drug_mentions(text: str) -> tuple[str, ...]:
     """Drug-like names in ``text``: known drugs (generic, brand, code), INN-shaped words, development codes."""
     found: dict[str, None] = {}
     for name, forms in drug_table().items():
@@ -140,19 +141,21 @@ def drug_mentions(text: str) -> list[str]:
     for m in CODE_RE.finditer(text):
         if not NOT_CODES.match(m.group(0)):
             found.setdefault(m.group(0), None)
-    return list(found)
+    return tuple(found)
 
 
-def condition_mentions(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def condition_mentions(text: str) -> tuple[str, ...]:
     """Canonical cancer types named in ``text``."""
     out = []
     for name, forms in conditions().items():
         if any(form_pattern(f).search(text) for f in forms):
             out.append(name)
-    return out
+    return tuple(out)
 
 
-def concept_mentions(text: str) -> list[tuple[int, int, Concept]]:
+@lru_cache(maxsize=4096)
+def concept_mentions(text: str) -> tuple[tuple[int, int, Concept], ...]:
     """Concepts named in ``text`` with their spans, longest match first, no overlaps."""
     spans: list[tuple[int, int, Concept]] = []
     taken: list[tuple[int, int]] = []
@@ -166,7 +169,7 @@ def concept_mentions(text: str) -> list[tuple[int, int, Concept]]:
             continue
         taken.append((s, e))
         spans.append((s, e, c))
-    return sorted(spans, key=lambda x: x[0])
+    return tuple(sorted(spans, key=lambda x: x[0]))
 
 
 @lru_cache(maxsize=1)
