@@ -71,6 +71,16 @@ def message_text(content) -> str:
     return ""
 
 
+def check_args(name: str, text, audience, trial) -> None:
+    """The arguments every public entry point takes: text, an audience, an optional trial."""
+    if not isinstance(text, str):
+        raise BadInputError(f"{name} must be text, not {type(text).__name__}")
+    if audience not in AUDIENCES:
+        raise BadInputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
+    if trial is not None and not isinstance(trial, str):
+        raise BadInputError(f"trial must be a trial ID or document id (text), not {type(trial).__name__}")
+
+
 def validate_history(history) -> list[dict]:
     if history is None:
         return []
@@ -142,12 +152,7 @@ class Assistant:
     def ask(self, question, audience: str = "clinician", trial=None, history=None, id: str | None = None) -> Answer:
         """Answer ``question``; bad arguments raise ``BadInputError`` (an ``AssistantError``) with a clear message."""
         t0 = time.perf_counter()
-        if not isinstance(question, str):
-            raise BadInputError(f"question must be text, not {type(question).__name__}")
-        if audience not in AUDIENCES:
-            raise BadInputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
-        if trial is not None and not isinstance(trial, str):
-            raise BadInputError(f"trial must be a trial ID or document id (text), not {type(trial).__name__}")
+        check_args("question", question, audience, trial)
         turns = validate_history(history)
         trace: dict = {}
         answer = self._answer(question, audience, clean_text(trial).strip() if trial else None, turns, trace)
@@ -288,12 +293,7 @@ class Assistant:
         """Screen a patient description against one trial (``trial``: NCT ID, document id or name) or all of them.
 
         Returns {"trials": [TrialResult.to_json()…]} ranked (possible matches first), or {"error": message}."""
-        if not isinstance(patient, str):
-            raise BadInputError(f"patient must be text, not {type(patient).__name__}")
-        if audience not in AUDIENCES:
-            raise BadInputError(f"audience must be 'clinician' or 'patient', not {audience!r}")
-        if trial is not None and not isinstance(trial, str):
-            raise BadInputError(f"trial must be a trial ID or document id (text), not {type(trial).__name__}")
+        check_args("patient", patient, audience, trial)
         text = " ".join(clean_text(patient).split())
         if not text:
             return {"error": "Please describe the patient (age, diagnosis, treatments so far…)."}
