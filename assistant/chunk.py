@@ -10,7 +10,6 @@ unit. Headings are quotable but are not retrieved on their own (their words are 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterator
 
@@ -112,6 +111,3 @@ def doc_nodes(doc: ParsedDoc, count: Callable[[str], int], window: int) -> Itera
             node.excluded_llm_metadata_keys = list(node.metadata)
             yield node
 
-
-def units_json(doc: ParsedDoc) -> str:
-    return json.dumps([u.to_json() for u in doc.units], ensure_ascii=False)

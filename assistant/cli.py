@@ -222,7 +222,8 @@ def cmd_screen(args, settings: Settings) -> int:
         print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 2))
         return 0 if "error" not in out else 1
     for t in out["trials"]:
-        print(f"{t['title']} ({t['trial']}): {t['verdict'].upper()}" + (f" — cohort {t['cohort']}" if t.get("cohort") else ""))
+        name = t["title"] if t["trial"] in t["title"] else f"{t['title']} ({t['trial']})"
+        print(f"{name}: {t['verdict'].upper()}" + (f" — cohort {t['cohort']}" if t.get("cohort") else ""))
         icon = {"meets": "✓", "fails": "✗", "unknown": "?"}
         for c in t["criteria"]:
             if c["status"] != "meets" or args.all:

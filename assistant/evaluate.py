@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -167,12 +166,6 @@ def _units_of(assistant, citation) -> list[int]:
     if doc is None:
         return []
     return [i for i, u in enumerate(doc.units) if u.start < citation.end and citation.start < u.end]
-
-
-@dataclass
-class EvalResult:
-    rows: list[dict] = field(default_factory=list)
-    groups: dict = field(default_factory=dict)
 
 
 def aggregate(rows: list[dict], key=lambda r: "all") -> dict:

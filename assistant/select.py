@@ -332,6 +332,15 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             if any(c.name in new and c.weight >= 1.0 for c in plan.concepts):
                 take(ev)  # answers a part of the question nothing chosen so far does
     lead = chosen[0]
+    if plan.value_type in NUMERIC_TYPES and len({e.doc_id for e in scored}) > 1:
+        # another document in scope states the asked value too: quote it, so disagreeing sources show
+        for doc_id in dict.fromkeys(e.doc_id for e in scored):
+            if doc_id in {c.doc_id for c in chosen} or len(chosen) >= limit + 1:
+                continue
+            other = next((e for e in scored if e.doc_id == doc_id and e.prob >= settings.support_ratio * settings.answer_threshold
+                          and e.features.get("answer_type") and can_answer(plan, e, index, settings)), None)
+            if other is not None:
+                take(other)
     lead_unit = index.docs[lead.doc_id].units[lead.unit]
     if lead_unit.kind in ("result", "adverse_event") and lead_unit.attrs.get("measure", lead_unit.attrs.get("term")):
         key = lead_unit.attrs.get("measure") or lead_unit.attrs.get("term")

@@ -174,8 +174,18 @@ def test_seed_drug_codes_from_the_document_resolve_the_trial(assistant):
     grounded(assistant, ans)
 
 
-def test_seed_conflicting_figures_are_flagged(assistant):
+def test_seed_conflicting_figures_are_flagged(settings, tmp_path_factory):
+    """On corpus/ as `make run` indexes it (with its manifest), two sources state different response rates."""
+    from assistant import Assistant
+    from assistant.compose import figures_disagree
+    from assistant.evaluate import build_suite_index
+
+    assert figures_disagree({"a": ["ORR 48.2%"], "b": ["ORR approximately 55%"]})
+    assert not figures_disagree({"a": ["ORR 48.2%"], "b": ["ORR 48.2%"]})
+    assistant = Assistant.open(build_suite_index("seeds", settings, tmp_path_factory.mktemp("seeds")), settings)
     ans = assistant.ask("What response rate has I-DXd shown at 12 mg/kg in ES-SCLC?")
+    assert {c.doc_id for c in ans.citations} >= {"ideate-lung01-wclc2025-news", "idxd-pan-tumor-study-summary"}
+    assert cited(ans, "48.2%") and cited(ans, "approximately 55%")
     if len({c.doc_id for c in ans.citations}) > 1:
         assert "different figures" in ans.answer
 

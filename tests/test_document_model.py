@@ -134,7 +134,7 @@ def test_identity_from_the_document_own_ids_versus_mentions():
     assert "ORBIT-12" in news.trial_names
     assert "NCT99000001" in news.mentioned_ids and "NCT99000001" not in news.trial_ids  # a mention, not its trial
     assert {"Orbelimab", "OBM-77"} <= set(news.drugs) or {"orbelimab", "OBM-77"} & set(news.drugs)
-    assert "ORR" not in news.abbreviations or news.abbreviations  # abbreviations are read from the text when defined
+    assert news.abbreviations.get("ORR", "").lower() == "objective response rate"  # abbreviations the text defines
 
 
 def test_drug_aliases_from_parentheses():

@@ -69,9 +69,20 @@ def test_document_abbreviations_are_read_from_the_text():
 
 
 def test_data_files_shape_the_index_fingerprint(monkeypatch):
+    from assistant import settings as settings_module
+
     before = Settings().fingerprint()
     assert before == Settings().fingerprint()
     assert "code_and_data" in Settings().shaping()
+    original = vocab._read
+    monkeypatch.setattr(vocab, "_read", lambda name: original(name) + ("\n# edited\n" if name == "vocab.yaml" else ""))
+    settings_module._code_and_data_hash.cache_clear()
+    try:
+        assert Settings().fingerprint() != before  # an edited data file makes the index stale
+    finally:
+        monkeypatch.undo()
+        settings_module._code_and_data_hash.cache_clear()
+    assert Settings().fingerprint() == before
 
 
 def test_unknown_words_are_weighted_and_phase_descriptors_dropped():
