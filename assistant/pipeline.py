@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
-from .query import Catalog, plan_query
+from .query import Catalog, plan_query, question_parts
 from .select import (
     Evidence,
     score_candidates,
@@ -25,6 +26,8 @@ from .store import check_fingerprint, chroma_client, collection_name, load_docs
 from .types import Answer, ParsedDoc
 
 AUDIENCES = ("clinician", "patient")
+NCT_IN = re.compile(r"\bNCT\d{8}\b", re.I)
+DEPENDENT_PART = re.compile(r"\b(ahead|better|worse|higher|lower|longer|shorter|differ\w*|compare\w*|same|either|both|instead)\b", re.I)
 MAX_HISTORY_TURNS = 50
 AGE_SEARCH_WORDS = "age aged years old minimum maximum eligible ages"
 CONTACT_SEARCH_WORDS = "contact phone email telephone central contact"
@@ -189,6 +192,11 @@ class Assistant:
         if plan.strategy in ("age", "list", "contact") and not plan.doc_ids and len(self.docs) > 1:
             return Answer(shown, compose.phrases()["which_trial"], abstained=True, strategy=plan.strategy)
 
+        if plan.strategy in ("fact", "age", "contact"):
+            parts = question_parts(question, self._asks_own_thing)
+            if len(parts) > 1:
+                return self._answer_parts(question, parts, audience, plan, history, trace)
+
         sparse = plan.search_text
         if plan.strategy == "age":
             sparse += " " + AGE_SEARCH_WORDS
@@ -288,6 +296,62 @@ class Assistant:
         )
         return self._finish(question, text, citer, plan, "fact")
 
+    def _asks_own_thing(self, piece: str) -> bool:
+        """Can this clause be answered alone: it asks for a value in so many words, or names a medical or trial
+        concept; not a comparison of what the other parts ask ("which arm came out ahead?")."""
+        if DEPENDENT_PART.search(piece) or len(piece.split()) <= 2 and not NCT_IN.search(piece):
+            return False  # "which arm came out ahead?", "and how often?" lean on the other part
+        sub = plan_query(piece, self.catalog, self.df, self.n_units)
+        return sub.value_type_explicit or sub.strategy in ("age", "contact") or any(c.topic and c.weight >= 0.5 for c in sub.concepts)
+
+    def _answer_parts(self, question: str, parts: list[str], audience: str, plan, history: list[dict], trace: dict) -> Answer:
+        """A question asking several things ("what phase is it, and who sponsors it?"): each part is planned,
+        retrieved and selected on its own, within the trials the whole question names, and answered under its own
+        heading; parts the documents do not answer are named."""
+        citer = compose.Citer(self)
+        groups, missing, evidence = [], [], []
+        retrieved, scored_all = [], []
+        scope = plan.doc_ids
+        for part in parts:
+            sub = plan_query(part, self.catalog, self.df, self.n_units, history=history)
+            if not sub.named:  # a trial named once holds for every part
+                sub.doc_ids, sub.carried = scope, plan.carried
+            sub.unknown = []  # the whole question passed the entity guard
+            found, cands, scored = self._part_evidence(sub, part)
+            retrieved += [(c.doc_id, c.unit) for c in cands]
+            scored_all += scored
+            label = part[:1].upper() + part[1:]
+            if found:
+                scope = scope or list(dict.fromkeys(e.doc_id for e in found))  # the trial that answered goes on
+                cited = [citer.cite(e) for e in found]
+                evidence += cited
+                groups.append({"title": label, "entries": [citer.view(e) for e in cited]})
+            else:
+                missing.append(label)
+        trace.update(plan=plan, parts=parts, retrieved=retrieved, scored=sorted(scored_all, key=lambda e: -e.prob))
+        if not groups:
+            return self._abstain(question, audience, plan, citer, "", strategy="parts")
+        text = compose.render(
+            "parts.j2", audience=audience, groups=groups, missing=missing,
+            **self._patient_extras(audience, list(dict.fromkeys(e.doc_id for e in evidence)), citer, evidence),
+        )
+        return self._finish(question, text, citer, plan, "parts")
+
+    def _part_evidence(self, sub, part: str) -> tuple[list[Evidence], list, list[Evidence]]:
+        """Evidence answering one part of a question, by the part's own strategy (age, contact, or fact)."""
+        s = self.settings
+        if sub.strategy in ("empty", "screen") or (sub.strategy in ("age", "contact") and not sub.doc_ids and len(self.docs) > 1):
+            return [], [], []
+        sparse = sub.search_text + {"age": " " + AGE_SEARCH_WORDS, "contact": " " + CONTACT_SEARCH_WORDS}.get(sub.strategy, "")
+        cands, _ = self.retriever.retrieve(part, sparse, sub.doc_ids)
+        scored = score_candidates(sub, cands, self, s)
+        if sub.strategy == "age":
+            found, _ = select_age(sub, scored, self)
+            return [e for evs in found.values() for e in evs[:2]], cands, scored
+        if sub.strategy == "contact":
+            return select_contact(sub.doc_ids or [], scored, self)[:2], cands, scored
+        return select_fact(sub, scored, self, s, limit=2), cands, scored
+
     # ------------------------------------------------------------------ eligibility screening
     def screen(self, patient, trial=None, audience: str = "clinician") -> dict:
         """Screen a patient description against one trial (``trial``: NCT ID, document id or name) or all of them.
@@ -347,10 +411,18 @@ class Assistant:
                 if row["quote"] not in shown_quotes:
                     row["status"] = c["status"]
                     asked.append(row)
+                    shown_quotes.add(row["quote"])
+            met = []
+            for c in r.criteria:  # inclusion criteria the description itself satisfies (not assumed from silence)
+                if len(met) < 3 and c["status"] == "meets" and c["type"] == "inclusion" and c.get("patient_evidence") \
+                        and c["citation"]["quote"] not in shown_quotes:
+                    row = cite_row(c)
+                    shown_quotes.add(row["quote"])
+                    met.append(row)
             follow = [] if failing else r.follow_up[:3]
             follow = [f for f in follow if set(NUMBER_RE.findall(f)) <= set(NUMBER_RE.findall(question + " " + " ".join(c["text"] for c in r.criteria)))]
             trials.append({"title": r.title, "trial_shown": r.trial if r.trial not in r.title else "", "verdict": r.verdict,
-                           "failing": failing, "unknown": unknown, "asked": asked, "follow_up": follow})
+                           "failing": failing, "unknown": unknown, "asked": asked, "met": met, "follow_up": follow})
         more = ""
         if len(results) > len(shown):
             more = f"({len(results) - len(shown)} more trials screened; ask about one by name to see it.)"

@@ -49,7 +49,7 @@ STOP = set(
     registry page record website shown showed seen see observed achieved yield yielded demonstrated assessed
     assess measured parameters thing things stuff like get getting gets anything something does doesn't don't
     mom mum dad mother father husband wife son daughter friend sister brother he's she's they're we're old
-    hi hello thanks thank ok okay yes also still just really actually maybe could would should might""".split()
+    hi hello thanks thank ok okay yes also still just really actually maybe could would should might pts pt ppl""".split()
 )
 WH_RE = re.compile(r"^\s*(?:so\s+|and\s+|ok,?\s+)?(what|which|how|when|where|who|whom|why|is|are|was|were|does|do|did|can|could|will|has|have)\b", re.I)
 AGE_RE = re.compile(
@@ -88,6 +88,15 @@ VALUE_Q = [
     ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
     ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
 ]
+
+
+ASK_START = r"(?:what|what's|whats|which|how|who|who's|whom|when|where|why|is|are|was|were|does|do|did|can|could|will|has|have|any)\b"
+ASK_RE = re.compile(r"(?:(?:and|so|also|but|plus)\s+)?" + ASK_START + r"|(?:and\s+(?:the|for|in|with)|what about|how about)\b", re.I)
+ASK_ANYWHERE = re.compile(r"(?:^|[\s:–—-])" + ASK_START, re.I)
+PART_SPLIT = re.compile(
+    r"\?\s+|\s*[,;]\s*(?:and\s+|or\s+|also\s+|plus\s+)?(?=" + ASK_START + r")|\s+(?:and|plus|also|&)\s+(?=" + ASK_START + r")",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,14 @@ def terms(text: str) -> set[str]:
     return {stem(t) for t in TOKEN_RE.findall(normalize(text))}
 
 
+SALT_RE = re.compile(
+    r"(?:\s+(?:hydrochloride|dihydrochloride|hcl|sodium|disodium|potassium|calcium|mesylate|dimesylate|maleate|citrate|"
+    r"sulfate|sulphate|acetate|tartrate|phosphate|besylate|tosylate|ditosylate|succinate|fumarate|bromide|chloride|"
+    r"dichloride|monohydrate|hydrate|lactate|malate))+$",
+    re.I,
+)
+
+
 class Catalog:
     """What the index holds: for each document, the names that identify its trial and drugs."""
 
@@ -181,6 +198,9 @@ class Catalog:
             forms: set[str] = set()
             for drug in ident.drugs:
                 forms.add(drug)
+                base = SALT_RE.sub("", drug)
+                if base != drug and len(base) >= 4:
+                    forms.add(base)  # "donepezil hydrochloride" is asked about as "donepezil"
                 generic = alias_to_generic.get(drug.lower())
                 if generic:
                     forms.update(lowered_table.get(generic.lower(), ()))
@@ -328,7 +348,7 @@ def concept_in(c: QConcept, text: str, text_terms: set[str]) -> bool:
 
 SCREEN_INTENT = re.compile(
     r"\b(?:can|could|would|will|may|might|am|is|are|do|does|should)\s+(?:i|he|she|they|we|you|my \w+|the patient|a patient|this patient|"
-    r"someone|somebody|patients?|people|a \d+[- ]year[- ]old|an? \w+)\b[^?.!]{0,60}?\b(?:join|be eligible|eligible|qualify|"
+    r"someone|somebody|patients?|people|a \d+[- ]year[- ]old|an? \w+)\b[^?.!]{0,60}?\b(?:join|have joined|have been (?:eligible|allowed|accepted)|be eligible|eligible|qualify|have qualified|"
     r"get (?:into|in on|in|on)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it)|take part|enrol\w*|be (?:accepted|considered|allowed|included)|"
     r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
@@ -502,3 +522,28 @@ def plan_query(
     expansions = [f for c in plan.concepts if c.weight >= 0.5 for f in c.forms[:6]]
     plan.search_text = " ".join([question, *expansions])
     return plan
+
+
+def question_parts(question: str, asks=None) -> list[str]:
+    """The separate questions in one ("what phase is it, is it randomised, and how many will it enrol?"): clauses
+    and sentences that each start with a question word (or "and the …?") and each ask something of their own —
+    ``asks(piece)``, by default any content word. One question: ``[question]``. Context before the first such part
+    ("In the X trial, what…", "I'm on Y. Can I…") is read with it; a clause asking nothing joins the one before."""
+    asks = asks or (lambda piece: len(terms(piece) - STOP) >= 1)
+    parts: list[str] = []
+    prefix = ""
+    for sentence in re.split(r"(?<=\?)\s+", question.strip()):
+        for piece in (p.strip(" ,;?") for p in PART_SPLIT.split(sentence)):
+            if not piece:
+                continue
+            starts = ASK_RE.match(piece) or (not parts and ASK_ANYWHERE.search(piece))
+            if starts and asks(piece):
+                parts.append(f"{prefix}{piece}")
+                prefix = ""
+            elif parts:
+                parts[-1] = f"{parts[-1]}, {piece}"
+            else:
+                prefix += piece + ", "
+    if prefix and parts:
+        parts[-1] += ", " + prefix.rstrip(", ")
+    return parts if len(parts) > 1 else [question]

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from .adapters.layout import section_type
-from .query import QueryPlan, concept_in, terms, topic_map
+from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
 from .vocab import form_pattern
 
@@ -341,7 +341,23 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
                           and e.features.get("answer_type") and can_answer(plan, e, index, settings)), None)
             if other is not None:
                 take(other)
+    if ARMS_CONTRAST.search(plan.question):
+        # "was it the same dose in the X arm as in the control arm?": the best unit of each other group too
+        doc = index.docs[lead.doc_id]
+        groups = {group_key(doc, doc.units[c.unit]) for c in chosen if c.doc_id == lead.doc_id}
+        for ev in scored:
+            if len(chosen) >= limit + 2:
+                break
+            if ev.doc_id != lead.doc_id or ev.prob < 0.5 * settings.answer_threshold:
+                continue
+            key = group_key(doc, doc.units[ev.unit])
+            if key and key not in groups and can_answer(plan, ev, index, settings) and take(ev):
+                groups.add(key)
     lead_unit = index.docs[lead.doc_id].units[lead.unit]
+    if lead_unit.kind == "adverse_event" and not plan.focus and not _asks_particular_event(plan, index.docs[lead.doc_id]):
+        listed = adverse_events_of(index.docs[lead.doc_id], lead_unit, lead, settings.max_events_listed)
+        if len(listed) > 1:
+            return listed  # "what serious adverse events were seen on arm X?": the events that happened, most frequent first
     if lead_unit.kind in ("result", "adverse_event") and lead_unit.attrs.get("measure", lead_unit.attrs.get("term")):
         key = lead_unit.attrs.get("measure") or lead_unit.attrs.get("term")
         for ev in scored:
@@ -352,6 +368,53 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             if same and u.attrs.get("group") != lead_unit.attrs.get("group") and ev.prob >= 0.5 * settings.answer_threshold:
                 take(ev)  # the same measure in the other groups: arms are read side by side
     return chosen
+
+
+ARMS_CONTRAST = re.compile(
+    r"\b(?:each|both|all|either|the two|other) (?:arms?|groups?|cohorts?)\b|\bsame\b|\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b"
+    r"|\b(?:arm|group|cohort)\b.{3,80}\b(?:arm|group|cohort)\b",
+    re.I,
+)
+
+
+def group_key(doc, unit) -> str:
+    """The arm or group a unit belongs to (its group attribute, else the title line it is read with)."""
+    if unit.attrs.get("group"):
+        return unit.attrs["group"]
+    return " ".join(doc.text[s:e] for s, e in unit.context).strip()
+
+
+def _asks_particular_event(plan: QueryPlan, doc) -> bool:
+    """Does the question name an event the document's adverse-event table lists ("bowel perforation")?"""
+    asked = [c for c in plan.concepts if c.weight >= 1.0 and c.name not in GENERIC_FOCUS and c.name not in plan.drugs]
+    for u in doc.units:
+        if u.kind == "adverse_event" and u.attrs.get("role") != "total":
+            term = u.attrs.get("term") or doc.text[u.start : u.end]
+            tt = terms(term)
+            if any(concept_in(c, term, tt) for c in asked):
+                return True
+    return False
+
+
+AFFECTED_RE = re.compile(r"(\d+)\s*/\s*\d+")
+
+
+def adverse_events_of(doc, lead_unit, lead: Evidence, limit: int) -> list[Evidence]:
+    """The adverse events one group had (at least one participant affected), as listed in the same table as
+    ``lead_unit`` (serious or other): the group's total row first, then the events, most frequent first."""
+    group, serious = lead_unit.attrs.get("group"), lead_unit.attrs.get("serious")
+    total, events = None, []
+    for i, u in enumerate(doc.units):
+        if u.kind != "adverse_event" or u.attrs.get("group") != group or u.attrs.get("serious") != serious:
+            continue
+        m = AFFECTED_RE.search(doc.text[u.start : u.end])
+        ev = Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features)
+        if u.attrs.get("role") == "total":
+            total = total or ev
+        elif m and int(m.group(1)) > 0:
+            events.append((-int(m.group(1)), i, ev))
+    events.sort(key=lambda t: (t[0], t[1]))
+    return ([total] if total else []) + [ev for _, _, ev in events[:limit]]
 
 
 AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years|yrs)", re.I)

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     max_citations: int = Field(3, description="Quotes in a fact answer.")
     max_trials_listed: int = Field(8, description="Trials shown in a cross-trial answer.")
     max_list_items: int = Field(60, description="Criteria listed in a list answer.")
+    max_events_listed: int = Field(8, description="Adverse events listed for one group when the question names no particular event.")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a clear message.")
 
     def shaping(self) -> dict:

@@ -193,3 +193,19 @@ def test_seed_conflicting_figures_are_flagged(settings, tmp_path_factory):
 def test_text_addressed_to_an_ai_is_never_the_answer(synthetic):
     ans = synthetic.ask("Is everyone eligible for the velurastat study?")
     assert not any("SYSTEM:" in c.quote for c in ans.citations[:1])
+
+
+def test_a_question_asking_several_things_is_answered_part_by_part(synthetic):
+    ans = synthetic.ask("What phase is the zelvatinib study, and how many participants will it enrol?")
+    assert not ans.abstained and ans.strategy == "parts"
+    assert "PHASE2" in ans.answer and "180 participants" in ans.answer
+    assert ans.answer.index("What phase") < ans.answer.index("How many participants")
+    grounded(synthetic, ans)
+
+
+def test_serious_adverse_events_of_a_group_are_listed_most_frequent_first(synthetic):
+    ans = synthetic.ask("What serious adverse events were seen in LUMEN-3?")
+    assert not ans.abstained
+    assert "Febrile neutropenia" in ans.answer and "Pneumonitis" in ans.answer and "Sepsis" not in ans.answer  # 0 affected
+    assert ans.answer.index("Febrile neutropenia") < ans.answer.index("Pneumonitis")
+    grounded(synthetic, ans)

@@ -168,3 +168,22 @@ def test_same_stem_files_get_distinct_ids_and_bad_json_is_skipped(tmp_path):
     reasons = {Path(s.path).name: s.reason for s in res.skipped}
     assert "unrecognised JSON" in reasons["other.json"]
     assert "deep.json" in reasons
+
+
+def test_a_field_with_the_registrys_explanation_between_label_and_value():
+    text = (
+        "Trial Details\n\nPhase\n\nPhase 1: Studies that emphasize safety and how the drug is metabolized.\n\n"
+        "Phase 2: Studies that gather preliminary data on effectiveness.\n\nPhase 2\nLead Sponsor\n\n"
+        "The sponsor is the organization or person who oversees the clinical study.\n\nAcme University\n"
+        "Principal Investigator\n\nThe person who is responsible for the scientific direction of the study.\n\nN/A\n"
+    )
+    units, _ = parse_text(text)
+    fields = {u.label: text[u.start : u.end] for u in units if u.kind == "field"}
+    assert fields.get("Lead Sponsor") == "Acme University" and fields.get("Phase") == "Phase 2" and fields.get("Principal Investigator") == "N/A"
+    sponsor = next(u for u in units if u.label == "Lead Sponsor")
+    assert [text[s:e] for s, e in sponsor.context] == ["Lead Sponsor"]  # quoted with its label, not the explanation
+    # a long paragraph that only starts like an explanation is content, not a field note
+    units, _ = parse_text("Drug X\n\nThe administration route of drug X is intravenous infusion over 30 minutes on day 1 of each cycle, "
+                          "repeated every 21 days until progression or unacceptable toxicity, whichever comes first, as judged by the "
+                          "investigator at each visit.\n\nIntervention Type DRUG\n")
+    assert not any(u.kind == "field" and u.context for u in units)

@@ -619,3 +619,87 @@ def test_an_exclusion_naming_example_drugs_catches_them_within_its_window():
     assert check_criterion("She had interferon 3 months ago.", c, "exclusion").status == "meets"
     assert check_criterion("No thymosin or interferon ever.", c, "exclusion").status == "meets"
     assert check_criterion("She takes thymosin.", c, "exclusion").status == "unknown"
+
+
+# ------------------------------------------------------------------ general-medicine notes (non-oncology)
+
+def _cc(patient: str, criterion: str, ctype: str) -> str:
+    return check_criterion(patient, criterion, ctype).status
+
+
+def test_age_ranges_written_as_between_and_plus():
+    assert parse_age("age between 18 and 65")[:2] == (18.0, 65.999)
+    assert parse_age("Age 18+")[:2] == (18.0, None)
+    assert _cc("A 30-year-old woman with a cough.", "age between 18 and 65", "inclusion") == "meets"
+    assert _cc("A 70-year-old woman with a cough.", "age between 18 and 65", "inclusion") == "fails"
+    assert _cc("A 15-year-old girl with abdominal pain.", "Age 18+", "inclusion") == "fails"
+
+
+def test_coordination_words_are_not_named_examples():
+    c = "Contraindication to endoscopy such as Boerhaave's syndrome, or history or bleeding disorder or elevated INR"
+    assert _cc("A 52-year-old man with a history of heavy smoking and progressive dysphagia.", c, "exclusion") == "meets"
+    assert _cc("A 52-year-old man with Boerhaave's syndrome.", c, "exclusion") == "fails"
+
+
+def test_common_verbs_are_not_spell_corrected_into_diagnoses():
+    pt = "A 43-year-old woman with neck lesions. The colour of the lesions varies from flesh coloured to pink."
+    assert not [f for f in extract_patient(pt).conditions if f.value == "cirrhosis"]
+    assert _cc(pt, "Cirrhosis", "exclusion") == "meets"
+
+
+def test_a_wish_to_conceive_is_not_a_pregnancy_status():
+    pt = "A 36-year-old woman with uterine fibroids. Pregnancy test is negative."
+    assert _cc(pt, "Women with uterine fibroids who desire pregnancy within 12 months", "inclusion") != "fails"
+    assert _cc(pt, "Pregnant women", "exclusion") == "meets"
+
+
+def test_prognosis_study_events_and_staging_are_not_assumed_absent_on_silence():
+    pt = "An 8-year-old boy fell from his bike and hit his head. GCS 6."
+    for c in ("Patients who are moribund.", "Patients that according to the surgeon estimates will not survive 24 hours.",
+              "are not randomized by 6 hours after injury", "MRI images unable to be processed", "Stage cT1N0 and cT4b"):
+        assert _cc(pt, c, "exclusion") == "unknown", c
+    # an ordinary condition the note would mention is still assumed absent
+    assert _cc(pt, "Cystic fibrosis", "exclusion") == "meets"
+
+
+def test_an_acute_presentation_meets_an_acute_illness_exclusion():
+    c = ("Acute disease at the time of enrolment. Acute disease is defined as the presence of any acute condition that "
+         "may interfere with safety assessment of the investigational products")
+    acute = "A 28-year-old woman was brought in to the ER with agitation and difficulty swallowing and was immediately hospitalized."
+    calm = "A 51-year-old woman is seen in clinic for advice on osteoporosis prevention."
+    v = check_criterion(acute, c, "exclusion")
+    assert v.status == "fails" and v.patient_evidence
+    assert check_criterion(calm, c, "exclusion").status == "meets"
+    assert check_criterion(calm, c, "exclusion").kind != "trial_participation"  # "the investigational product" is this study's
+    assert _cc("She presented to the ER 10 years ago with a fracture. Now well, seen in clinic.", "Acute febrile illness", "exclusion") == "meets"
+
+
+def test_a_different_procedure_just_undergone_fails_an_undergoing_inclusion():
+    c = "Patients undergoing elective carotid endarterectomy"
+    other = "A 67-year-old woman underwent cardiac catheterization via the right femoral artery earlier in the morning."
+    same = "A 67-year-old woman underwent carotid endarterectomy this morning."
+    old = "A 67-year-old woman underwent cholecystectomy 20 years ago. She has a carotid bruit."
+    assert _cc(other, c, "inclusion") == "fails"
+    assert _cc(same, c, "inclusion") != "fails"
+    assert _cc(old, c, "inclusion") == "unknown"
+    assert _cc("A 67-year-old woman with a carotid bruit.", c, "inclusion") == "unknown"
+
+
+def test_shared_modifiers_of_a_bare_last_noun():
+    c = "Had been performed central venous puncture or catheterization before."
+    assert _cc("She underwent cardiac catheterization via the femoral artery this morning.", c, "exclusion") == "meets"
+    assert _cc("She had central venous catheterization last year.", c, "exclusion") == "fails"
+
+
+def test_a_met_value_does_not_settle_a_second_requirement_joined_by_and():
+    c = "Severe traumatic brain injury defined as GCS ≤ 8 and an abnormal CT scan"
+    assert _cc("An 8-year-old boy after a fall. The Glasgow Coma Scale (GCS) was 6/15.", c, "inclusion") == "unknown"
+    assert _cc("An 8-year-old boy after a fall. The Glasgow Coma Scale (GCS) was 13/15.", c, "inclusion") == "fails"
+    assert _cc("Woman, 50. Hemoglobin 12 g/dL.", "Hemoglobin ≥ 9 g/dL and platelets ≥ 100,000/mm3", "inclusion") == "unknown"
+    assert _cc("Woman, 50. Hemoglobin 12 g/dL, platelets 200,000/mm3.", "Hemoglobin ≥ 9 g/dL and platelets ≥ 100,000/mm3", "inclusion") == "meets"
+
+
+def test_planned_admissions_and_unnamed_operations_are_not_over_read():
+    assert _cc("A 60-year-old man was admitted to hospital for an elective knee replacement.", "Acute illness at the time of enrolment",
+               "exclusion") == "meets"
+    assert _cc("A 70-year-old woman had surgery this morning.", "Patients undergoing elective hip replacement", "inclusion") == "unknown"

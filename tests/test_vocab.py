@@ -89,3 +89,23 @@ def test_unknown_words_are_weighted_and_phase_descriptors_dropped():
     cs = extract_concepts("What is the phase 3 trial's ORR for zorbaflux?", [], {"orr": 3}, 100)
     names = [c.name for c in cs]
     assert "objective response rate" in names and "zorbaflux" in names and "3" not in names
+
+
+def test_question_parts():
+    from assistant.query import question_parts
+
+    assert question_parts("NCT01234567 - what phase, how many pts, and is it blinded?") == [
+        "NCT01234567 - what phase", "how many pts", "is it blinded"]
+    assert question_parts("What is the ORR? And the PFS?") == ["What is the ORR", "And the PFS"]
+    # context before the question, and a statement after it, are read with it: one question
+    assert len(question_parts("In the XYZ trial (NCT01234567), what % of patients stayed on?")) == 1
+    assert len(question_parts("Is this trial recruiting? I live in Ohio.")) == 1
+    assert len(question_parts("What dose is used and how often?", asks=lambda p: len(p.split()) > 2)) == 1
+
+
+def test_a_salt_form_drug_is_asked_about_by_its_base_name():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    cat = Catalog({"d1": Identity(title="Arm I vs Arm II", drugs=("donepezil hydrochloride",))}, {"d1": "Donepezil hydrochloride 5 mg daily."})
+    assert cat.resolve("Could I join the donepezil study?")[0] == ["d1"]

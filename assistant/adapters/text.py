@@ -33,6 +33,9 @@ from .layout import (
 MD_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>\S.*?)\s*#*\s*$")
 VALUE_WORDS = {"yes", "no", "all", "none", "male", "female", "n/a", "na", "both"}
 SITES_SECTION = "Study sites"
+MAX_FIELD_NOTES = 5  # explanation paragraphs a registry page may put between a field's label and its value
+MAX_NOTE_WORDS = 25  # an explanation is one short sentence; a longer paragraph is content
+FIELD_NOTE = re.compile(r"(?:the|an?|category|studies|phase \d)\b[^.]{0,80}\b(?:is|are|means|refers to|that|who|which)\b", re.I)
 REPEATED_NOISE = 5  # a short line repeated this often is page boilerplate ("No email / No phone")
 
 
@@ -78,6 +81,7 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
         return counts[t] >= REPEATED_NOISE and ":" not in t and len(t) < 60 and not LIST_RE.match(t)
 
     is_noise = [noise(ln) for ln in lines]
+    is_chrome = [bool(ln.text) and any(p.match(ln.text) for p in chrome) for ln in lines]
     content = [i for i, ln in enumerate(lines) if ln.text and not is_noise[i]]
     nxt: dict[int, int | None] = {}
     for a, b in zip(content, [*content[1:], None]):
@@ -94,8 +98,36 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             j -= 1
         return j < 0 or not lines[j].text
 
+    def _far_value(i: int) -> int | None:
+        """A registry page's field with the registry's explanation between label and value: "Lead Sponsor" /
+        "The sponsor is the organization…" / "Acme University". The value line's index, or None."""
+        t = lines[i].text
+        if words(t) > 5 or not _title_like(t):
+            return None
+        notes, k, blank = 0, i + 1, False
+        while k < len(lines):
+            ln = lines[k]
+            if not ln.text:
+                blank = True
+            elif blank and notes < MAX_FIELD_NOTES and (is_chrome[k] or (6 <= words(ln.text) <= MAX_NOTE_WORDS and FIELD_NOTE.match(ln.text))):
+                notes, blank = notes + 1, False
+            else:
+                break
+            k += 1
+        if not notes or not blank or k >= len(lines) or is_noise[k]:
+            return None
+        v = lines[k].text
+        return k if _value_strength(v) >= 1 and len(v) >= 2 and not v.endswith(".") and not _far_label_like(k) else None
+
+    def _far_label_like(k: int) -> bool:
+        """Is line k itself the label of the next field (a blank line, then an explanation, follows it)?"""
+        return k + 1 < len(lines) and not lines[k + 1].text and words(lines[k].text) <= 5 and any(
+            is_chrome[m] or FIELD_NOTE.search(lines[m].text) for m in range(k + 2, min(k + 4, len(lines))) if lines[m].text
+        )
+
     # ---- pass 1: find headings and label/value fields
-    role: dict[int, str] = {}  # index -> heading | field_label | field_value
+    role: dict[int, str] = {}  # index -> heading | field_label | field_value | far_label | far_value
+    far: dict[int, int] = {}  # far_label -> its value line
     level: dict[int, int] = {}
     after_heading = False
     for i in content:
@@ -119,7 +151,9 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             continue
         strength = _value_strength(lines[j].text)
         k2 = nxt.get(j)
-        if blank_between(i, j) and blank_between(j, k2) and (
+        if (v := _far_value(i)) is not None:
+            role[i], role[v], far[i] = "far_label", "far_value", v
+        elif blank_between(i, j) and blank_between(j, k2) and (
             strength == 2
             or (strength == 1 and starts_paragraph(i) and section_type((t,)) == "other" and (k2 is None or _value_strength(lines[k2].text) < 2))
         ):
@@ -145,6 +179,7 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
     path: tuple[str, ...] = ()
     block: list[Line] = []
     md_stack: list[tuple[int, str]] = []
+    far_labels: dict[int, tuple[int, int, str]] = {}
 
     def flush() -> None:
         nonlocal block
@@ -179,6 +214,19 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             else:
                 path = (title,)
             units.append(Unit(ln.body_start, ln.body_end, "heading", path))
+            k += 1
+            continue
+        if r == "far_label":
+            flush()
+            units.append(Unit(ln.body_start, ln.body_end, "sentence", path, attrs={"role": "header"}))  # quoted with its value
+            v = far[k]
+            far_labels[v] = (ln.body_start, ln.body_end, ln.text.rstrip(":"))
+            k += 1
+            continue
+        if r == "far_value" and k in far_labels:
+            flush()
+            ls, le, label = far_labels[k]
+            units.append(Unit(ln.body_start, ln.body_end, "field", path, label, context=((ls, le),)))
             k += 1
             continue
         if r == "field_label":

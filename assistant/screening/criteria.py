@@ -146,13 +146,13 @@ def parse_age(text: str) -> tuple[float | None, float | None, str] | None:
         (rf"\bminimum (?:eligible )?age\s*:?\s*(\d{{1,3}})\s*(?:{_AGE_UNIT})", "min"),
         (rf"\bmaximum (?:eligible )?age\s*:?\s*(\d{{1,3}})\s*({_AGE_UNIT})", "max"),
         (rf"\b(?:aged?|ages)?\s*(?:between\s+)?(\d{{1,3}})\s*({_AGE_UNIT}|{months})?\s*(?:and|to|through|-)\s*(\d{{1,3}})\s*({_AGE_UNIT}|{months})(?:\s*of age|\s*old)?(?:\s*\(?inclusive\)?)?", "range"),
-        (r"\b(?:aged?|ages)\s*(?:between\s+)?(\d{{1,3}})\s*(?:and|to)\s*(\d{{1,3}})\b", "range2"),
+        (r"\b(?:aged?|ages)\s*(?:between\s+)?(\d{1,3})\s*(?:and|to)\s*(\d{1,3})\b", "range2"),
         (rf"\b(?:age[ds]?|aged)\s*(>=|>|<=|<|=)\s*(\d{{1,3}})\s*({months})?", "opnum"),
         (rf"(>=|>|<=|<)\s*(\d{{1,3}})\s*({_AGE_UNIT}|{months})", "opnum"),
         (rf"\b(?:aged?\s*)?(\d{{1,3}})\s*{_AGE_UNIT}\s*(?:of age\s*|old\s*)?(?:or|and)\s*(older|over|above|greater|more|younger|less|under|below)", "numwordafter"),
         (rf"\b(?:at least|minimum(?: age)?(?: of)?|over|above|older than|greater than|more than|>)\s*(?:the age of\s*)?(\d{{1,3}})\s*(?:{_AGE_UNIT}|{months})?(?:\s*of age|\s*old)?", "min"),
         (rf"\b(?:under|below|younger than|less than|<)\s*(?:the age of\s*)?(\d{{1,3}})\s*({_AGE_UNIT}|{months})?(?:\s*of age|\s*old)?", "max"),
-        (r"\bage\s*(\d{{1,3}})\s*\+", "plus"),
+        (r"\bage\s*(\d{1,3})\s*\+", "plus"),
         (rf"\b(\d{{1,3}})\s*\+\s*{_AGE_UNIT}", "plus"),
     ]
     for pat, kind in pats:
@@ -539,6 +539,8 @@ _CONSENT = re.compile(r"informed consent|consent form|written consent|\bconsent\
                       r"understand\w* (?:the )?(?:study|nature|purpose)|legally authori[sz]ed|surrogate", re.I)
 _NONCOMPLIANCE = re.compile(r"non[- ]?complian\w*|poor complian\w*|history of (?:poor |non-?)?(?:compliance|adherence)|unlikely to comply|unable or unwilling to comply|not (?:be )?(?:able|willing) to comply|foreseeable non-?compliance|noncomplian\w*|poor adherence", re.I)
 _PREG = re.compile(r"pregnan\w*|lactat\w*|breast[- ]?feed\w*|nursing (?:women|mothers|females)|\bnursing\b|lactif\w*|child[- ]?bearing|childbearing|\bwocbp\b|beta[- ]?hcg|chorionic gonadotrop", re.I)
+# a wish or plan to conceive ("who desire pregnancy within 12 months") is not a pregnancy status
+_WISH_PREG = re.compile(r"\b(?:desir\w*|wish\w*|want\w*|hop\w*|intend\w*|seek\w*|trying)\s+(?:to\s+(?:become|get|be)\s+)?(?:a\s+)?pregnan\w*|\bfuture pregnan\w*|\bfertility (?:wish|desire)\w*", re.I)
 _CONTRA = re.compile(r"contracept\w*|birth control|abstinen\w*|barrier method|sterili[sz]ed|effective method", re.I)
 _BRAIN = re.compile(r"brain metasta\w*|cns metasta\w*|central nervous system (?:\(cns\) )?metasta\w*|brain mets|metastases (?:to|in) the (?:brain|cns)|intracranial metasta\w*|cerebral metasta\w*|cns (?:disease|involvement)|brain lesions", re.I)
 _LEPTO = re.compile(r"leptomening\w*|meningeal carcinomatosis|carcinomatous meningitis|meningeosis", re.I)
@@ -797,13 +799,15 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
         add("compliance")
     elif _CONSENT.search(re.sub(r"\([^)]*\)", " ", main)) and not re.search(r"\bdementia\b|\bcognitive\b", low):
         add("consent", negative=bool(re.search(r"\b(?:refus\w*|inability|unable|unwilling|not (?:able|willing)|no informed|missing|lack of|without|cannot|can not|incapable|not provided|opted out)\b", low)))
-    elif _PARTICIPATION.search(main) and not _TRANSPLANT.search(main):
+    elif any(not re.search(r"\bthe\s+$", main[max(0, m.start() - 6):m.start()], re.I) for m in _PARTICIPATION.finditer(main)) \
+            and not _TRANSPLANT.search(main):
+        # "the investigational product(s)" is this study's own drug, not participation in another trial
         add("trial_participation")
 
     if not checks:
         age = parse_age(main)
         sex = parse_sex(main)
-        if _PREG.search(main):
+        if _PREG.search(_WISH_PREG.sub(" ", main)):
             add("pregnancy", breastfeeding=bool(re.search(r"lactat|breast[- ]?feed|nursing|lactif", low)),
                 pregnancy=bool(re.search(r"pregnan|hcg|gonadotrop", low)),
                 childbearing=bool(re.search(r"child[- ]?bearing|wocbp", low)),
@@ -940,6 +944,13 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
             from .match import criterion_groups
             if criterion_groups(rest, ctype) or not checks:
                 add("freetext", text=rest, window=window)
+        elif typed <= {"labs"} and ctype == "inclusion":
+            # "GCS <= 8 and an abnormal CT scan": a value that meets its limit does not settle a second,
+            # non-laboratory requirement joined by "and"
+            cond = _THRESH_RE.sub(" ", L.ANALYTE_RE.sub(" ", re.sub(r"\([^()]*\)", " ", rest)))
+            extra = re.search(r"\band\s+(?:an?\s+|the\s+)?((?:abnormal|normal|positive|negative|evidence|signs?|documented|confirmed|presence|clinical|radiolog\w*|histolog\w*)\b[^;]*?)(?=\s+\bor\b|[;.]|$)", cond, re.I)
+            if extra and re.search(r"[a-z]{4,}", extra.group(1), re.I):
+                checks[0].params["and_text"] = extra.group(1)
         elif typed <= {"labs"} and ctype == "exclusion":
             # "Severe renal impairment (creatinine > 3 mg/dL)": the named condition also counts
             cond = re.sub(r"\b(?:in|for|among)\s+(?:patients|subjects|participants|those)\b.*$", " ", rest, flags=re.I)

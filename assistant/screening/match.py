@@ -128,6 +128,18 @@ def criterion_groups(text: str, ctype: str) -> tuple[Group, ...]:
                         p = _phrase(a + " " + head)
                     fixed.append(p)
                 phrases = fixed
+        # shared modifiers of a bare last noun: "central venous puncture or catheterization" -> "central venous catheterization"
+        if len(phrases) == 2 and len(alts) == 2:
+            p0, p1 = phrases
+            if len(p1.units) == 1 and p1.units[0][0] == "stem" and len(p0.units) >= 2 and all(k == "stem" for k, _ in p0.units):
+                words = [tk for tk in tokenize(alts[0]) if tk.is_word]
+                mods = []
+                for tk in reversed(words[:-1][-2:]):  # the (at most two) modifiers right before the first noun
+                    if tk.norm in _STOP or tk.stem in _GENERIC_STEMS or tk.norm.endswith("ed"):
+                        break
+                    mods.insert(0, tk.raw)
+                if mods:
+                    phrases = [p0, _phrase(" ".join(mods) + " " + alts[1])]
         phrases = [p for p in phrases if p.matchable or p.qualifiers]
         if phrases and phrases[0].qualifiers:
             q0 = set(phrases[0].qualifiers)

@@ -52,7 +52,8 @@ _NO_CORRECT = {"cancel", "cancelled", "canceled", "patent", "parent", "parents",
                "better", "latter", "walked", "talked", "enough", "worse", "stable", "steady", "recent", "second",
                "weeks", "months", "years", "taken", "taking", "given", "giving", "lives", "living", "brother",
                "mother", "father", "sister", "treated", "started", "stated", "states", "wanted", "tested",
-               "needed", "rested", "slight", "though", "through", "dialed", "smoked"}
+               "needed", "rested", "slight", "though", "through", "dialed", "smoked", "varies", "varied", "series",
+               "carries", "carried", "worried", "married", "buried", "hurried", "causes", "caused", "places", "placed"}
 
 
 @dataclass

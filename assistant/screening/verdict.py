@@ -403,6 +403,13 @@ def _labs(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
             r = next(r for r in results if r.value is False)
             return _T(False, r.reason, r.evidence)
         if all(r.value is True for r in results):
+            more = c.params.get("and_text")
+            if more:
+                ft = _freetext_eval(pf, more, crit)
+                if ft.value is False:
+                    return _T(False, ft.reason, ft.evidence + ev)
+                if ft.value is not True:
+                    return _T(None, "; ".join(r.reason for r in results) + f"; “{more.strip()}” is not stated", ev)
             return _T(True, "; ".join(r.reason for r in results), ev)
     missing = [r.reason for r in results if r.value is None]
     cond = c.params.get("condition_text")
@@ -1423,6 +1430,19 @@ def crit_truth(pf: PatientFacts, crit: ParsedCriterion) -> Truth:
     return _combine_and([r for _, r in results])
 
 
+# Exclusions about the patient's prognosis or about events of the study itself (randomisation, imaging that
+# could not be processed, a surgeon's intra-operative decision, death during admission): a note's silence does not
+# mean they are absent - they are not yet known.
+_UNSETTLED = re.compile(
+    r"\bmoribund\b|\b(?:not|never)\s+(?:be\s+)?(?:expected|likely)\s+to\s+(?:survive|live)|\bwill\s+not\s+survive|\bnot\s+survive\b|"
+    r"\bexpected\s+to\s+(?:die|recover)|\b(?:dies|died)\s+(?:during|before|within)|\bdead\s+on\s+arrival|\baffect\w*\s+(?:the\s+)?(?:patient'?s?\s+)?survival|"
+    r"\bimminent(?:ly)?\s+(?:death|dying)|\b(?:not|cannot\s+be|unable\s+to\s+be)\s+randomi[sz]ed|\brandomi[sz]ed\s+(?:by|within|after)\b|"
+    r"\b(?:images?|scans?|data|samples?)\s+(?:\w+\s+)?(?:unable|cannot|could not|can't)\s+(?:to\s+)?be\s+(?:processed|analy[sz]ed|evaluated|obtained)|"
+    r"\btime\s*points?\s+not\s+(?:collected|obtained|available)|\bintra-?operative(?:ly)?\b|\bsurgeon\s+decides?\b|"
+    r"\bwithdrawn\s+from\s+(?:further|the\s+study)|\bwill\s+not\s+be\s+(?:invited|contacted|recruited)|"
+    r"(?-i:\b[cpy]?T(?:[0-4][a-d]?|is|x)\s*,?\s*N[0-3x])", re.I)  # a TNM stage needs the staging work-up
+
+
 def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
     """(status, reason) of a criterion whose statement has this truth."""
     if crit.type == "inclusion":
@@ -1437,6 +1457,8 @@ def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
             status, reason = "fails", truth.reason
         elif truth.value is False:
             status, reason = "meets", truth.reason
+        elif truth.silent and truth.assumable and not crit.negated_inclusion and _UNSETTLED.search(crit.text):
+            status, reason = "unknown", truth.reason + " (prognosis, staging or an event of the study itself: silence in the note does not settle it)"
         elif truth.silent and truth.assumable and not crit.negated_inclusion:
             status, reason = "meets", truth.reason + " (assumed absent)"
         else:
@@ -1452,8 +1474,12 @@ def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
     prefix = "" if not crit.flipped else f"(read as an {crit.type}) "
     status, reason = status_of(crit, truth)
     reason = prefix + (reason[:1].upper() + reason[1:] if reason else "")
+    if crit.type == "inclusion" and status == "unknown" and truth.silent:
+        other = _other_procedure_now(pf, crit.text)
+        if other:
+            status, reason, ev = other
     if crit.type == "exclusion" and status == "meets":
-        named = _named_example_given(pf.text, crit.text)
+        named = _named_example_given(pf.text, crit.text) or _acute_illness_now(pf, crit.text)
         if named:
             status, reason, ev = named
     return CriterionVerdict(status, reason, ev, kind, crit.importance, crit.type)
@@ -1464,6 +1490,69 @@ _NEG_BEFORE = re.compile(r"\b(?:no|not|never|denies|denied|without|nor)\b[^.;]{0
 _AGO = re.compile(r"^[^.;]{0,60}?\b(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s+ago", re.I)
 _WINDOW = re.compile(r"\bwithin\s+(\d+(?:\.\d+)?)\s*(day|week|month|year)s?", re.I)
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_GENERIC_NAME_WORDS = set("""a an the of in on to with for by any other others history known prior previous current
+    active severe significant disease diseases disorder disorders condition conditions patient patients use treatment therapy
+    drugs drug medication medications agents agent etc e g ie""".split())
+
+
+_ACUTE_CRIT = re.compile(r"\bacute(?:ly)?\s+(?:\w+\s+)?(?:disease|illness|ill|condition)s?\b|\b(?:acute\s+)?febrile\s+illness|\bintercurrent\s+illness", re.I)
+_ACUTE_PT = re.compile(r"\b(?:presents?|presented|presenting|brought|admitted|comes?|came)\b[^.;]{0,60}?\b(?:ER|ED|emergency\s+(?:department|room|ward|unit)|A&E|ICU|intensive\s+care)\b|"
+                       r"\b(?:immediately|urgently|acutely)\s+(?:hospitali[sz]ed|admitted)\b|\b(?:taken|transferred)\s+to\s+the\s+(?:ICU|intensive care)", re.I)
+
+
+def _acute_illness_now(pf: PatientFacts, criterion: str):
+    """An exclusion of an acute illness at enrolment ("acute disease at the time of enrolment", "acute febrile
+    illness") and a patient described as presenting now with an acute problem (to the emergency department,
+    admitted or hospitalised): fails."""
+    m = _ACUTE_CRIT.search(criterion)
+    if not m or re.search(r"\b(?:history of|prior|previous|within the (?:last|past))\b", criterion[:m.start()], re.I):
+        return None
+    for pm in _ACUTE_PT.finditer(pf.text):
+        si = next((i for i, (a, b) in enumerate(pf.doc.sentences) if a <= pm.start() < b), None)
+        if si is None or si in pf.doc.family_sentences:
+            continue
+        a = pf.doc.assertion_chars(pm.start(), pm.end())
+        if a.negated or a.hypothetical or a.historical:
+            continue
+        return "fails", "The patient presents with an acute illness now, which this criterion excludes", [pf.text[pm.start():pm.end()]]
+    return None
+
+
+_UNDERGOING_CRIT = re.compile(r"^\W*(?:(?:adult\s+|adults\s+|all\s+)?(?:patients?|subjects?|participants?|individuals?)\s+(?:who\s+(?:are|is)\s+)?)?"
+                              r"(?:undergoing|scheduled\s+(?:for|to\s+undergo)|planned\s+for|awaiting|listed\s+for)\s+(?:an?\s+)?(?P<proc>[^.;]{4,120})", re.I)
+_PROC_WORD = r"\w*(?:ectomy|otomy|ostomy|plasty|scopy|ization|isation|surgery|repair|bypass|transplant\w*|intervention|operation|grafting|revasculari[sz]ation|resection|amputation)"
+_PT_PROC = re.compile(rf"\b(?:underwent|undergoes|has\s+undergone|had|is\s+undergoing)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){{0,3}}?(?P<p>{_PROC_WORD})\b", re.I)
+_RECENT = re.compile(r"\b(?:earlier\s+(?:in\s+the\s+morning|today|this\s+morning|in\s+the\s+day)|this\s+morning|today|yesterday|just|shortly|hours?\s+(?:ago|earlier)|"
+                     r"(?:a\s+few|\d+|one|two|three)\s+hours?\s+(?:ago|earlier|before))\b", re.I)
+
+
+def _other_procedure_now(pf: PatientFacts, criterion: str):
+    """An inclusion for patients undergoing a named procedure, and a note that documents the procedure the patient
+    has just undergone - a different one (no content word in common): fails."""
+    m = _UNDERGOING_CRIT.match(clean(criterion))
+    if not m:
+        return None
+    want = {w[:5] for w in re.findall(r"[a-z]{4,}", m.group("proc").lower())} - {"elect", "emerg", "plann", "sched", "patie", "under"}
+    if not want:
+        return None
+    for pm in _PT_PROC.finditer(pf.text):
+        si = next((i for i, (a, b) in enumerate(pf.doc.sentences) if a <= pm.start() < b), None)
+        if si is None or si in pf.doc.family_sentences:
+            continue
+        sent = pf.doc.sentence_text(si)
+        if not _RECENT.search(sent):
+            continue
+        if pm.group("p").lower() in ("surgery", "surgeries", "operation", "operations", "intervention", "interventions"):
+            continue  # an unnamed operation may be the very one the criterion names
+        got = {w[:5] for w in re.findall(r"[a-z]{4,}", pm.group(0).lower())}
+        if got & want:
+            return None
+        a = pf.doc.assertion_chars(pm.start(), pm.end())
+        if a.negated or a.hypothetical:
+            continue
+        return ("fails", f"The patient has just undergone a different procedure ({pm.group('p')}), not the one this criterion requires",
+                [pf.text[pm.start():pm.end()]])
+    return None
 
 
 def _named_example_given(patient: str, criterion: str):
@@ -1479,6 +1568,8 @@ def _named_example_given(patient: str, criterion: str):
     window = _WINDOW.search(criterion)
     window_days = float(window.group(1)) * _UNIT_DAYS[window.group(2).lower()] if window else None
     for name in names:
+        if not set(re.findall(r"[a-z]+", name.lower())) - _GENERIC_NAME_WORDS:
+            continue  # "history", "other", "any": coordination words, not named examples
         m = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", patient, re.I)
         if not m or _NEG_BEFORE.search(patient[max(0, m.start() - 40) : m.start()]):
             continue
