@@ -14,7 +14,10 @@ from collections import Counter
 
 from .adapters.layout import section_type
 from .types import Identity, Unit
-from .vocab import CODE_RE, NCT_RE, NOT_CODES, STUDY_NAME_RE, abbreviation_pairs, condition_mentions, drug_mentions
+from .vocab import CODE_RE, NCT_RE, NOT_CODES, STUDY_NAME_RE, abbreviation_pairs, condition_mentions, drug_mentions, form_pattern
+from .vocab import conditions as vocab_conditions
+
+MIN_CONDITION_MENTIONS = 2  # a document with no conditions field is about the cancer type it names at least this often
 
 ID_LABEL = re.compile(r"\b(?:nct|trial id|identifier|identifiers|registry|registration|clinical trial id|study id|protocol)\b", re.I)
 PHASE_RE = re.compile(
@@ -168,6 +171,13 @@ def extract(text: str, units: list[Unit], hint: Identity | None = None) -> Ident
         if section_type(u.section) == "conditions" and u.kind != "heading" and len(t.split()) <= 8:
             conditions.append(_field_value(t))
     conditions += condition_mentions(title)
+    if not conditions:  # no conditions field and none in the title: the cancer type the text keeps naming
+        counts = Counter()
+        for name, forms in vocab_conditions().items():
+            counts[name] = sum(len(form_pattern(f).findall(text)) for f in forms)
+        top = counts.most_common(1)
+        if top and top[0][1] >= MIN_CONDITION_MENTIONS:
+            conditions.append(top[0][0])
     sponsor = ident.sponsor
     dates = dict(ident.dates)
     for u, t in _lines(text, units, {"field"}):

@@ -233,8 +233,14 @@ class Catalog:
                 by_id.add(doc_id)
                 names.append(form)
         if not by_id:
+            spans = {form: [m.span() for m in form_pattern(form).finditer(text)] for form in {f for f, _ in self.drug_forms}}
+            every = [sp for sps in spans.values() for sp in sps]
+
+            def stands_alone(a: int, b: int) -> bool:  # not inside a longer drug name ("trastuzumab" in "trastuzumab deruxtecan")
+                return not any(c <= a and b <= d and d - c > b - a for c, d in every)
+
             for form, doc_id in self.drug_forms:
-                if form_pattern(form).search(text):
+                if any(stands_alone(a, b) for a, b in spans[form]):
                     by_drug.add(doc_id)
                     names.append(form)
         docs = by_id or by_drug
@@ -356,6 +362,7 @@ SCREEN_INTENT = re.compile(
     r"|\bscreen (?:me|him|her|this patient|the patient)\b",
     re.I,
 )
+PATIENTS_DRUG = re.compile(r"\b(?:is|am|are|was|been|i'm|im|he's|she's|currently|still)\s+(?:on|taking|using|receiving)\b|\b(?:takes|taking|i take|had|received)\b", re.I)
 PATIENT_WORDS = re.compile(r"\b(i|i'm|i've|im|my|me|he|she|his|her|he's|she's|patient|pt|mum|mom|dad|father|mother|husband|wife|son|daughter|sister|brother|friend|yo|y/o|year[- ]old)\b", re.I)
 
 
@@ -460,7 +467,11 @@ def plan_query(
     if not named and not carried and trial is None and STUDY_WORD.search(question) and not CROSS_RE.search(question):
         named = catalog.resolve_by_title(question)
     plan.named, plan.entities = named, names
-    eligibility_like = bool(AGE_RE.search(question) or re.search(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|get into|accept\w*|allow\w*)\b", question, re.I))
+    eligibility_like = bool(
+        AGE_RE.search(question)
+        or re.search(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|get into|accept\w*|allow\w*)\b", question, re.I)
+        or (PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone": their history
+    )
     if trial:
         by_id = catalog.doc_for_id(trial)
         scope = by_id or ([trial] if trial in catalog.texts else catalog.resolve(trial)[0])

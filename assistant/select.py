@@ -277,7 +277,7 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     if plan.value_type == "dose" and plan.drugs and not any(form_pattern(d).search(text) for d in plan.drugs):
         return False  # a dose answer names the drug it is the dose of
     if plan.conditions:
-        about = text + " " + doc.title
+        about = " ".join([text, doc.title, *doc.identity.conditions])  # what the document says it is about
         if not any(concept_in(c, about, terms(about)) for c in plan.conditions):
             return False
     return True

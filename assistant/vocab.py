@@ -129,19 +129,22 @@ STUDY_NAME_RE = re.compile(
 
 @lru_cache(maxsize=4096)
 def drug_mentions(text: str) -> tuple[str, ...]:
-    """Drug-like names in ``text``: known drugs (generic, brand, code), INN-shaped words, development codes."""
-    found: dict[str, None] = {}
+    """Drug-like names in ``text``: known drugs (generic, brand, code), INN-shaped words, development codes. A name
+    inside a longer one ("trastuzumab" and "deruxtecan" in "trastuzumab deruxtecan") is not a mention of its own."""
+    found: list[tuple[str, int, int]] = []
     for name, forms in drug_table().items():
         for form in forms:
-            if len(form) >= 3 and form_pattern(form).search(text):
-                found[name] = None
+            m = form_pattern(form).search(text) if len(form) >= 3 else None
+            if m:
+                found.append((name, m.start(), m.end()))
                 break
     for m in drug_stem_re().finditer(text):
-        found.setdefault(m.group(0), None)
+        found.append((m.group(0), m.start(), m.end()))
     for m in CODE_RE.finditer(text):
         if not NOT_CODES.match(m.group(0)):
-            found.setdefault(m.group(0), None)
-    return tuple(found)
+            found.append((m.group(0), m.start(), m.end()))
+    kept = [f for f in found if not any(o[1] <= f[1] and f[2] <= o[2] and (o[2] - o[1]) > (f[2] - f[1]) for o in found)]
+    return tuple(dict.fromkeys(name for name, _, _ in kept))
 
 
 @lru_cache(maxsize=4096)

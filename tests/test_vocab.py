@@ -109,3 +109,11 @@ def test_a_salt_form_drug_is_asked_about_by_its_base_name():
 
     cat = Catalog({"d1": Identity(title="Arm I vs Arm II", drugs=("donepezil hydrochloride",))}, {"d1": "Donepezil hydrochloride 5 mg daily."})
     assert cat.resolve("Could I join the donepezil study?")[0] == ["d1"]
+
+
+def test_a_drug_name_inside_a_longer_one_is_not_a_mention_of_its_own():
+    from assistant.vocab import drug_mentions
+
+    found = drug_mentions("the intrathecal trastuzumab deruxtecan study")
+    assert "trastuzumab deruxtecan" in found and "trastuzumab" not in found and "deruxtecan" not in found
+    assert "trastuzumab" in drug_mentions("trastuzumab deruxtecan after trastuzumab")  # named again on its own
