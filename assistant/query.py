@@ -358,7 +358,7 @@ SCREEN_INTENT = re.compile(
     r"get (?:into|in on|in|on)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it)|take part|enrol\w*|be (?:accepted|considered|allowed|included)|"
     r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
-    r"|\b(?:which|what|any) (?:of (?:these|the|your) )?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take)\b"
+    r"|\b(?:which|what|any) (?:of (?:these|the|your|those) )?(?:[\w+-]+ ){0,3}?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take|turn \w+ away)\b"
     r"|\bscreen (?:me|him|her|this patient|the patient)\b",
     re.I,
 )

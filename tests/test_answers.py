@@ -209,3 +209,9 @@ def test_serious_adverse_events_of_a_group_are_listed_most_frequent_first(synthe
     assert "Febrile neutropenia" in ans.answer and "Pneumonitis" in ans.answer and "Sepsis" not in ans.answer  # 0 affected
     assert ans.answer.index("Febrile neutropenia") < ans.answer.index("Pneumonitis")
     grounded(synthetic, ans)
+
+
+def test_which_trials_would_take_a_described_patient_is_a_screening(synthetic):
+    ans = synthetic.ask("My husband has metastatic gastric cancer and had one line of platinum chemo. Which of the gastric cancer trials would take him?")
+    assert ans.strategy == "screen" and not ans.abstained
+    grounded(synthetic, ans)
