@@ -13,6 +13,7 @@ from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
 from .query import Catalog, plan_query, question_parts
+from .vocab import drug_mentions, form_pattern
 from .select import (
     Evidence,
     score_candidates,
@@ -27,7 +28,11 @@ from .types import Answer, ParsedDoc
 
 AUDIENCES = ("clinician", "patient")
 NCT_IN = re.compile(r"\bNCT\d{8}\b", re.I)
-DEPENDENT_PART = re.compile(r"\b(ahead|better|worse|higher|lower|longer|shorter|differ\w*|compare\w*|same|either|both|instead)\b", re.I)
+DEPENDENT_PART = re.compile(
+    r"\b(ahead|better|worse|higher|lower|longer|shorter|differ\w*|compare\w*|same|either|both|instead)\b"
+    r"|\b(?:didn't|did not|don't|doesn't|weren't|wasn't|isn't|aren't|not)\W*$",  # "…and how many didn't?" leans on the other part
+    re.I,
+)
 MAX_HISTORY_TURNS = 50
 AGE_SEARCH_WORDS = "age aged years old minimum maximum eligible ages"
 CONTACT_SEARCH_WORDS = "contact phone email telephone central contact"
@@ -101,6 +106,30 @@ def validate_history(history) -> list[dict]:
             raise BadInputError(f"history[{i}].content must be text")
         out.append({"role": role, "content": clean_text(message_text(content))[:4000]})
     return out
+
+
+TRIAL_PHRASE = re.compile(
+    r"\b(?:the|this|that|a|an|your)\s+(?P<a>[^.?!]{1,70}?)\s+(?:trial|study|studies|protocol|basket)\b"
+    r"|\b(?:trial|study|protocol)\s+(?:of|with|testing|using|on)\s+(?P<b>[^.?!,;]{1,50})",
+    re.I,
+)
+
+
+def trial_names_masked(text: str, names: list[str]) -> str:
+    """The text with the names that identify a trial ("can I join the Avastin + docetaxel trial?") replaced, so
+    that screening does not read the trial's own drugs as the patient's treatment history. Names elsewhere (the
+    patient's own treatments) stay."""
+    if not names:
+        return text
+    pats = [form_pattern(n) for n in sorted(set(names), key=len, reverse=True) if len(n) >= 3]
+
+    def mask(m: re.Match) -> str:
+        phrase = m.group(0)
+        for p in pats:
+            phrase = p.sub("named", phrase)
+        return phrase
+
+    return TRIAL_PHRASE.sub(mask, text)
 
 
 class Assistant:
@@ -186,6 +215,8 @@ class Assistant:
             return Answer(shown, compose.phrases()["no_content"], abstained=True, strategy="empty")
         if plan.strategy == "screen":
             patient = " ".join([h["content"] for h in history if h["role"] == "user"] + [question])
+            names = [*plan.entities, *drug_mentions(patient), *(n for n, _ in self.catalog.drug_forms_in(patient))]
+            patient = trial_names_masked(patient, names)  # "the Perjeta trial": the trial's drug, not the patient's
             results = self._screen(patient, plan.doc_ids, audience)
             if results:
                 return self._screen_answer(question, audience, results, plan)

@@ -49,7 +49,8 @@ STOP = set(
     registry page record website shown showed seen see observed achieved yield yielded demonstrated assessed
     assess measured parameters thing things stuff like get getting gets anything something does doesn't don't
     mom mum dad mother father husband wife son daughter friend sister brother he's she's they're we're old
-    hi hello thanks thank ok okay yes also still just really actually maybe could would should might pts pt ppl""".split()
+    hi hello thanks thank ok okay yes also still just really actually maybe could would should might pts pt ppl
+    going go goes went gone gonna didn't wasn't weren't isn't aren't haven't hasn't won't wouldn't couldn't""".split()
 )
 WH_RE = re.compile(r"^\s*(?:so\s+|and\s+|ok,?\s+)?(what|which|how|when|where|who|whom|why|is|are|was|were|does|do|did|can|could|will|has|have)\b", re.I)
 AGE_RE = re.compile(
@@ -94,7 +95,8 @@ ASK_START = r"(?:what|what's|whats|which|how|who|who's|whom|when|where|why|is|ar
 ASK_RE = re.compile(r"(?:(?:and|so|also|but|plus)\s+)?" + ASK_START + r"|(?:and\s+(?:the|for|in|with)|what about|how about)\b", re.I)
 ASK_ANYWHERE = re.compile(r"(?:^|[\s:–—-])" + ASK_START, re.I)
 PART_SPLIT = re.compile(
-    r"\?\s+|\s*[,;]\s*(?:and\s+|or\s+|also\s+|plus\s+)?(?=" + ASK_START + r")|\s+(?:and|plus|also|&)\s+(?=" + ASK_START + r")",
+    r"\?\s+|\s*[,;]\s*(?:and\s+|or\s+|also\s+|plus\s+)?(?=" + ASK_START + r")|\s+(?:and|plus|also|&)\s+(?=" + ASK_START + r")"
+    r"|\s*,?\s+(?=and\s+(?:the|its)\s)",
     re.I,
 )
 
@@ -239,10 +241,24 @@ class Catalog:
             def stands_alone(a: int, b: int) -> bool:  # not inside a longer drug name ("trastuzumab" in "trastuzumab deruxtecan")
                 return not any(c <= a and b <= d and d - c > b - a for c, d in every)
 
+            mentions: dict[tuple[int, int], set[str]] = {}  # each place a drug is named -> documents with that drug
             for form, doc_id in self.drug_forms:
-                if any(stands_alone(a, b) for a, b in spans[form]):
-                    by_drug.add(doc_id)
-                    names.append(form)
+                for a, b in spans[form]:
+                    if stands_alone(a, b):
+                        mentions.setdefault((a, b), set()).add(doc_id)
+                        names.append(form)
+            merged: list[tuple[int, int, set[str]]] = []  # overlapping places ("Xeloda (capecitabine)" aside) are one mention
+            for (a, b), docs in sorted(mentions.items()):
+                if merged and a < merged[-1][1]:
+                    merged[-1] = (merged[-1][0], max(b, merged[-1][1]), merged[-1][2] | docs)
+                else:
+                    merged.append((a, b, set(docs)))
+            by_drug = set().union(*(d for _, _, d in merged)) if merged else set()
+            distinct = {frozenset(d) for _, _, d in merged}
+            if len(distinct) > 1:
+                both = set.intersection(*(set(d) for d in distinct))
+                if both:
+                    by_drug = both  # "the Avastin + docetaxel trial": the documents that have every drug named
         docs = by_id or by_drug
         return sorted(docs), sorted(set(names), key=len, reverse=True)
 

@@ -264,6 +264,8 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
         return False  # no trial named and no medical concept asked: only a unit covering most of the question answers
     if ev.features.get("context", 0.0) < settings.min_coverage:
         return False
+    if ev.features.get("dense", 1.0) < settings.min_dense:
+        return False  # shares a word with the question but not its meaning ("going" / "go on to receive")
     unit = index.docs[ev.doc_id].units[ev.unit]
     if is_label(index.docs[ev.doc_id], unit):
         return False  # a measure title, group title or list header names what a value is; it is not the value
@@ -372,7 +374,7 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
 
 ARMS_CONTRAST = re.compile(
     r"\b(?:each|both|all|either|the two|other) (?:arms?|groups?|cohorts?)\b|\bsame\b|\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b"
-    r"|\b(?:arm|group|cohort)\b.{3,80}\b(?:arm|group|cohort)\b",
+    r"|\b(?:arm|group|cohort)\b.{3,80}\b(?:arm|group|cohort)\b|\bthan (?:those|the|people|patients|participants|women|men|in|on|with)\b",
     re.I,
 )
 

@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     answer_threshold: float = Field(0.5, description="Abstain when the best unit's evidence probability is below this. Fitted on development questions (fewest wrong + false abstentions, wrong counted double).")
     min_coverage: float = Field(0.1, description="An answering unit must cover at least this IDF-weighted share of the question's concepts (with its section and parent lines). Fitted on development questions with answer_threshold.")
     min_coverage_unscoped: float = Field(0.5, description="The coverage an answering unit needs when the question names no trial and no medical concept (off-topic guard). Set by hand (not fitted).")
+    min_dense: float = Field(0.15, description="An answering unit must have at least this cosine similarity to the question (stops answers that share only a word with it). Set by hand (not fitted): no development answer changes for values from 0 to 0.2.")
     support_ratio: float = Field(0.75, description="Further units are quoted when their probability is at least this share of the best one's; another document stating the asked value, at this share of answer_threshold. Set by hand (not fitted).")
     max_citations: int = Field(3, description="Quotes in a fact answer.")
     max_trials_listed: int = Field(8, description="Trials shown in a cross-trial answer.")

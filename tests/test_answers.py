@@ -215,3 +215,22 @@ def test_which_trials_would_take_a_described_patient_is_a_screening(synthetic):
     ans = synthetic.ask("My husband has metastatic gastric cancer and had one line of platinum chemo. Which of the gastric cancer trials would take him?")
     assert ans.strategy == "screen" and not ans.abstained
     grounded(synthetic, ans)
+
+
+def test_the_trials_own_drugs_are_not_read_as_the_patients_treatment():
+    from assistant.pipeline import trial_names_masked
+
+    text = "I had Taxotere after surgery. Can I still get into the Avastin + docetaxel trial?"
+    masked = trial_names_masked(text, ["Avastin", "docetaxel", "Taxotere"])
+    assert "Taxotere" in masked and "Avastin" not in masked and "docetaxel" not in masked
+
+
+def test_two_drugs_named_together_pick_the_trial_that_has_both():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    ids = {"a": Identity(title="A", drugs=("bevacizumab", "paclitaxel")), "b": Identity(title="B", drugs=("bevacizumab", "docetaxel")),
+           "c": Identity(title="C", drugs=("docetaxel",))}
+    cat = Catalog(ids, {d: "" for d in ids})
+    assert cat.resolve("the bevacizumab + docetaxel trial")[0] == ["b"]
+    assert cat.resolve("the bevacizumab trials")[0] == ["a", "b"]

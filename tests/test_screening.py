@@ -703,3 +703,19 @@ def test_planned_admissions_and_unnamed_operations_are_not_over_read():
     assert _cc("A 60-year-old man was admitted to hospital for an elective knee replacement.", "Acute illness at the time of enrolment",
                "exclusion") == "meets"
     assert _cc("A 70-year-old woman had surgery this morning.", "Patients undergoing elective hip replacement", "inclusion") == "unknown"
+
+
+def test_stopping_a_drug_because_of_a_side_effect_in_plain_words():
+    crit = "Prior discontinuation of an antibody drug conjugate (ADC) that consists of an exatecan derivative (eg, T-DXd) due to treatment-related toxicities."
+    assert check_criterion("I had to come off Enhertu because it inflamed my lungs.", crit, "exclusion").status == "fails"
+    assert check_criterion("He received Enhertu for 6 months.", crit, "exclusion").status == "unknown"
+
+
+def test_treatment_around_surgery_is_early_stage_and_a_finished_treatment_is_not_current():
+    note = "I had Taxotere after my surgery about 8 months ago and now the cancer has come back in my liver."
+    assert check_criterion(note, "Previous chemotherapy for metastatic or locally recurrent breast cancer.", "exclusion").status == "meets"
+    note = "I had chemo and Herceptin around my surgery and finished about 2 years ago, now it's come back in my liver."
+    assert check_criterion(note, "Antibody-based anticancer therapy within 4 weeks.", "exclusion").status == "meets"
+    crit = ("No prior chemotherapy for metastatic breast cancer. Participants who have received chemotherapy in the neoadjuvant or "
+            "adjuvant setting and have a DFI of >6 months from completion of chemotherapy to metastatic diagnosis are eligible.")
+    assert check_criterion(note, crit, "inclusion").status == "meets"  # 2 years disease-free, then "now" it came back

@@ -143,6 +143,9 @@ def _therapy_setting(doc: PatientDoc, pf: PatientFacts) -> None:
             setting = "early"
         elif re.search(r"\bafter\s+(?:(?:she|he|i|they|we)\s+)?(?:had\s+)?(?:finish\w*|complet\w*|stopp\w*|end(?:ed|ing)?)\b", before, re.I) and _RECUR.search(sent):
             setting = "early"
+        elif re.match(r"[^.;]{0,25}?\b(?:after|before|following|around)\s+(?:(?:my|his|her|their|the)\s+)?(?:breast\s+)?(?:surgery|operation|mastectomy|lumpectomy|resection)\b",
+                      text[f.end:f.end + 70], re.I):
+            setting = "early"  # "I had Taxotere after my surgery": given around surgery, for early disease
         elif _ADVANCED.search(before) or (recur_si is not None and si > recur_si):
             setting = "advanced"
         elif recur_si is not None and si < recur_si and re.search(r"\b(?:surgery|mastectomy|lumpectomy|resect\w*|operation|operated|years? ago|diagnosed)\b", sent, re.I) \
@@ -323,7 +326,10 @@ def _dfi(doc: PatientDoc, pf: PatientFacts) -> None:
             break
     else:
         sent = doc.sentence_text(rec_si)
-        if len(_AGO_RE.findall(sent)) == 1:
+        ago = list(_AGO_RE.finditer(sent))
+        rec_in_sent = rm.start() - doc.sentences[rec_si][0]
+        # "finished 2 years ago, now it's come back": a time before the recurrence words dates the treatment, not it
+        if len(ago) == 1 and not (ago[0].end() <= rec_in_sent and re.search(r"\b(?:now|recently|just)\b", sent[ago[0].end():rec_in_sent], re.I)):
             rec_ago = sentence_days_ago(sent) or 0.0
     # dates: completion of early therapy vs the recurrence
     dates_rec = [d for d in _DATE_RE.finditer(doc.sentence_text(rec_si))]

@@ -558,7 +558,7 @@ _LINES_RE = [
 _LINE_ORD_RE = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b", re.I)
 _NAIVE_RE = re.compile(r"\btreatment[- ]na[iï]ve\b|\bchemo(?:therapy)?[- ]na[iï]ve\b|\b(?:no|not (?:had|received) any|never (?:had|received))\s+(?:prior\s+|previous\s+)?(?:systemic\s+)?(?:anti-?cancer\s+)?(?:treatment|therapy|chemo\w*)\b|\bnot (?:yet )?(?:been )?treated\b|\buntreated\b(?!\s+(?:brain|cns|metast))|\bnewly diagnosed\b|\bhas(?:n't| not) started (?:any )?treatment\b", re.I)
 _PROG_RE = re.compile(r"\b(?:progress(?:ed|ion|ing)?|refractory|relaps\w*|recurr\w*|stopped working|not working|didn't work|did not work|no longer working|grew|growing|got worse|getting worse|spread(?:ing)? despite|failed|failure of|resistant|came back|come back|comes back|back again|enlarging)\b|\b(?-i:PD)\b", re.I)
-_CURRENT_RE = re.compile(r"\b(?:currently|now(?!\s+(?:grade|resolved|normal|off|stopped|completed|finished))|is on|are on|am on|still on|ongoing|taking|takes|receiving|on treatment with|being treated with)\b", re.I)
+_CURRENT_RE = re.compile(r"\b(?:currently|now(?!\s+(?:grade|resolved|normal|off|stopped|completed|finished|it|it's|its|the cancer|cancer|the disease|has|have|she|he|they|there)\b)|is on|are on|am on|still on|ongoing|taking|takes|receiving|on treatment with|being treated with)\b", re.I)
 
 
 def _clause(text: str, sent: tuple[int, int], s: int, e: int) -> str:
@@ -601,7 +601,8 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
         if re.search(r"\b(?:is|are|would be|was|were|remains?)\s+(?:the\s+)?(?:standard(?: of care)?|approved|available|recommended|indicated|an option|reimbursed)\b|\bstandard of care\b", own, re.I) \
                 and not re.search(r"\b(?:received|receiving|given|had|has had|treated with|on|started|completed|after|cycles?|x\d)\b", own, re.I):
             f.hypothetical = True  # "nivolumab-chemo is standard of care here": not given
-        f.detail["current"] = (bool(_CURRENT_RE.search(clause)) or bool(re.search(r"(?<!progressed )(?<!progression )(?<!relapsed )(?<!failed )\bon\s+(?:\w+\s+)?$", pre))) and not f.historical
+        f.detail["current"] = (bool(_CURRENT_RE.search(clause)) or bool(re.search(r"(?<!progressed )(?<!progression )(?<!relapsed )(?<!failed )\bon\s+(?:\w+\s+)?$", pre))) and not f.historical \
+            and not (re.search(r"\b(?:finished|completed|stopped|ended|came off|discontinued)\b", clause, re.I) and not re.search(r"\b(?:still|currently)\b", clause, re.I))
         f.detail["progressed"] = bool(_PROG_RE.search(sent))
         pf.drugs.append(f)
         if h.kind == "drug":

@@ -565,7 +565,9 @@ def _therapy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         tox, other = [], []
         for f in aff:
             sent = pf.doc.sentence_text(pf.doc.sentence_of_char(f.start))
-            if re.search(r"\b(?:stopped|discontinued|held|ceased)\b[^.;]{0,40}\b(?:toxicit\w*|adverse|intoleran\w*|side effects?|pneumonitis|\bild\b|neuropathy|reaction)", sent, re.I) \
+            if re.search(r"\b(?:stopped|stop|discontinued|held|ceased|came off|come off|taken off|took me off|quit)\b[^.;]{0,40}"
+                         r"\b(?:toxicit\w*|adverse|intoleran\w*|side effects?|pneumonitis|\bild\b|neuropathy|reactions?|allerg\w*"
+                         r"|inflam\w*|lungs?|made (?:me|him|her) (?:ill|sick)|(?:couldn't|could not|can't) (?:tolerate|take|handle) it|hospital\w*)", sent, re.I) \
                     and not re.search(r"\bno (?:dose[- ]limiting )?(?:toxicit\w*|ild|pneumonitis)", sent, re.I):
                 tox.append(f)
             elif re.search(r"\b(?:stopped|discontinued)\s+(?:\w+\s+){0,2}(?:for|due to|because of|at)\s+(?:\w+\s+){0,2}(?:progression|pd|relapse)|\bno (?:dose[- ]limiting )?toxicit", sent, re.I):
