@@ -203,6 +203,9 @@ class Catalog:
                 base = SALT_RE.sub("", drug)
                 if base != drug and len(base) >= 4:
                     forms.add(base)  # "donepezil hydrochloride" is asked about as "donepezil"
+                variant = re.fullmatch(r"([A-Za-z][A-Za-z0-9]{3,})-[A-Za-z]{1,2}", drug)
+                if variant:
+                    forms.add(variant.group(1))  # "PANVAC-V" and "PANVAC-F" are asked about as "PANVAC"
                 generic = alias_to_generic.get(drug.lower())
                 if generic:
                     forms.update(lowered_table.get(generic.lower(), ()))

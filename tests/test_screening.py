@@ -719,3 +719,17 @@ def test_treatment_around_surgery_is_early_stage_and_a_finished_treatment_is_not
     crit = ("No prior chemotherapy for metastatic breast cancer. Participants who have received chemotherapy in the neoadjuvant or "
             "adjuvant setting and have a DFI of >6 months from completion of chemotherapy to metastatic diagnosis are eligible.")
     assert check_criterion(note, crit, "inclusion").status == "meets"  # 2 years disease-free, then "now" it came back
+
+
+def test_no_x_and_no_y_is_two_exclusions():
+    crit = "No adjuvant chemotherapy within 6 months before randomization, and no taxane-based chemotherapy within 12 months before randomization."
+    assert check_criterion("I had Taxotere after my surgery about 8 months ago; it has now come back.", crit, "inclusion").status == "fails"
+    assert check_criterion("I had Taxotere after my surgery 3 years ago.", crit, "inclusion").status == "meets"
+    assert check_criterion("A 50-year-old woman with metastatic breast cancer.", crit, "inclusion").status == "unknown"
+
+
+def test_an_allergy_counts_only_against_the_substance_a_criterion_names():
+    note = "I'm allergic to eggs."
+    assert check_criterion(note, "Serious hypersensitivity reaction to egg products", "exclusion").status == "fails"
+    assert check_criterion(note, "History of allergy or untoward reaction to prior vaccination with vaccinia virus.", "exclusion").status == "meets"
+    assert check_criterion(note, "Known allergies", "exclusion").status == "fails"

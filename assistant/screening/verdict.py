@@ -875,7 +875,12 @@ def _hypersens(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
             if a in want_drugs or cls & want_classes or any(wd in lex.drugs and set(lex.drug_classes(wd)) & cls - {"anticancer_therapy", "chemotherapy", "monoclonal_antibody", "targeted_therapy"} for wd in want_drugs):
                 return _T(True, f"allergy described ({f.text} {f.detail.get('allergen_text', '')[:40].strip()})", [f])
         if not want_drugs and not want_classes and not p.get("study_drug"):
-            return _T(True, f"allergy described ({f.text})", [f])
+            allergen = f.detail.get("allergen_text", "") or ""
+            words = {w.rstrip("s")[:5] for w in re.findall(r"[a-z]{3,}", allergen.lower())} - {"aller", "react", "sever", "the"}
+            named = re.search(r"\b(?:allerg\w*|hypersensitiv\w*|reactions?|intoleran\w*)\b[^.;]{0,40}?\b(?:to|with|against)\s+\w", crit.text, re.I)
+            if not named or any(w in crit.text.lower() for w in words):
+                return _T(True, f"allergy described ({f.text})", [f])  # any allergy, or the one the criterion names
+            continue  # "reaction to prior vaccination with vaccinia virus" is not "allergic to eggs"
     if aff:
         return _T(False, "the allergies described are to other substances", aff[:1])
     neg = [f for f in pf.allergies if f.negated]
@@ -1468,7 +1473,34 @@ def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
     return status, reason
 
 
+_NO_AND_NO = re.compile(r"\s*(?:[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?=no\s+\w)", re.I)
+
+
+def _no_and_no(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict | None:
+    """"No adjuvant chemotherapy within 6 months, and no taxane within 12 months" is two exclusions: each part is
+    checked on its own; any part that fails rules the patient out."""
+    if crit.type != "exclusion" or not re.match(r"\W*no\s", crit.text, re.I):
+        return None
+    parts = [p for p in _NO_AND_NO.split(crit.text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    verdicts = []
+    for part in parts:
+        body = re.sub(r"^\W*no\s+", "", part.strip(), flags=re.I).rstrip(" .;")
+        verdicts.append(evaluate(pf, parse_criterion(body, "exclusion")))
+    prefix = f"(read as an {crit.type}) " if crit.flipped else ""
+    for wanted in ("fails", "unknown"):
+        hit = next((v for v in verdicts if v.status == wanted), None)
+        if hit is not None:
+            return CriterionVerdict(wanted, prefix + hit.reason, hit.patient_evidence, hit.kind, crit.importance, crit.type)
+    first = verdicts[0]
+    return CriterionVerdict("meets", prefix + first.reason, [e for v in verdicts for e in v.patient_evidence], first.kind, crit.importance, crit.type)
+
+
 def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
+    split = _no_and_no(pf, crit)
+    if split is not None:
+        return split
     main_kinds = [c.kind for c in crit.checks]
     truth = crit_truth(pf, crit)
     kind = next((k for k in main_kinds if k not in ("age", "sex")), main_kinds[0] if main_kinds else "freetext")
