@@ -12,7 +12,7 @@ from pathlib import Path
 from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
-from .query import Catalog, plan_query, question_parts
+from .query import ASK_ANYWHERE, Catalog, plan_query, question_parts
 from .vocab import drug_mentions, form_pattern
 from .select import (
     Evidence,
@@ -343,12 +343,15 @@ class Assistant:
         groups, missing, evidence = [], [], []
         retrieved, scored_all = [], []
         scope = plan.doc_ids
-        for part in parts:
-            sub = plan_query(part, self.catalog, self.df, self.n_units, history=history)
+        lead = ASK_ANYWHERE.search(parts[0])
+        context = parts[0][: lead.start()].strip(" ,;:–—-") if lead and lead.start() > 0 else ""
+        for i, part in enumerate(parts):
+            asked = f"{context}, {part}" if context and i else part  # "In the X arm, …": every part is asked of X
+            sub = plan_query(asked, self.catalog, self.df, self.n_units, history=history)
             if not sub.named:  # a trial named once holds for every part
                 sub.doc_ids, sub.carried = scope, plan.carried
             sub.unknown = []  # the whole question passed the entity guard
-            found, cands, scored = self._part_evidence(sub, part)
+            found, cands, scored = self._part_evidence(sub, asked)
             retrieved += [(c.doc_id, c.unit) for c in cands]
             scored_all += scored
             label = part[:1].upper() + part[1:]

@@ -26,7 +26,11 @@ NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the
 CI_LEVEL = re.compile(r"\b9[05]\s?%\s*(?:CI|confidence)", re.I)
 VALUE_PATTERNS = {
     "percent": re.compile(r"\d+(?:\.\d+)?\s?%|\bper ?cent\b", re.I),
-    "duration": re.compile(r"\d+(?:\.\d+)?\s*(?:-|to)?\s*(?:\d+(?:\.\d+)?\s*)?(?:months?|mos?\.?|weeks?|wks?|days?|years?|yrs?|hours?)\b", re.I),
+    "duration": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:-|to)?\s*(?:\d+(?:\.\d+)?\s*)?(?:months?|mos?\.?|weeks?|wks?|days?|years?|yrs?|hours?)\b"
+        r"|\b(?:first|one|two|three|four|five|six|eight|ten|twelve)\s+(?:\w+\s+)?(?:cycles?|courses?|weeks?|months?|days?|years?)\b",
+        re.I,
+    ),
     "count": re.compile(
         r"\d+\s*(?:\w+\s)?(?:participants?|patients?|subjects?|people|women|men|persons?|pts|cases|events)\b|\bn\s*=\s*\d+|\d+\s*/\s*\d+"
         r"|\b(?:enrol\w*|accrual|sample size|total|number of \w+|analy[sz]ed|affected|planned|count)\b\W{0,3}(?:(?:of|was|were|is|to|will be|=)\W{0,3})?"
