@@ -524,7 +524,8 @@ def plan_query(
             plan.value_type = typed[0].value_type
     plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
     plan.focus = focus_concepts(plan)
-    plan.drugs = list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
+    patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))
+    plan.drugs = [] if patients_own else list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
     plan.conditions = [] if eligibility_like else condition_focus(question)
     if not eligibility_like and not plan.unknown:
         missing = absent_drugs(question, catalog, plan.doc_ids, names)
