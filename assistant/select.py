@@ -527,6 +527,12 @@ def select_contact(doc_ids: list[str], scored: list[Evidence], index) -> list[Ev
         units = doc.units
         hits = [i for i, u in enumerate(units) if u.kind == "contact" or (CONTACT_LINE.search(doc.text[u.start : u.end]) and section_type(u.section) == "contacts")]
         if not hits:
+            # a contacts section that names a person but gives no phone or email: the name is the contact
+            named = [i for i, u in enumerate(units) if u.kind != "heading" and section_type(u.section) == "contacts"
+                     and NAME_LINE.match(doc.text[u.start : u.end].strip())]
+            if named:
+                u = units[named[0]]
+                out.append(Evidence(doc_id, named[0], u.start, u.end, " › ".join(u.section), "contact", (), 1.0))
             continue
         central = [i for i in hits if re.search(r"central|contacts?\b", " ".join(units[i].section) + " " + units[i].label, re.I)]
         i = (central or hits)[0]

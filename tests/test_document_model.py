@@ -187,3 +187,10 @@ def test_a_field_with_the_registrys_explanation_between_label_and_value():
                           "repeated every 21 days until progression or unacceptable toxicity, whichever comes first, as judged by the "
                           "investigator at each visit.\n\nIntervention Type DRUG\n")
     assert not any(u.kind == "field" and u.context for u in units)
+
+
+def test_a_contact_name_under_a_contact_heading_is_quotable_content():
+    text = "Study Title\n\nBrief Summary\n\nA study of a drug.\n\nCentral trial contact\n\nJane Doe\n\nData sourced from clinicaltrials.gov\n"
+    units, _ = parse_text(text)
+    name = next(u for u in units if text[u.start : u.end] == "Jane Doe")
+    assert name.kind != "heading" and name.section == ("Central trial contact",)

@@ -153,7 +153,7 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
         k2 = nxt.get(j)
         if (v := _far_value(i)) is not None:
             role[i], role[v], far[i] = "far_label", "far_value", v
-        elif blank_between(i, j) and blank_between(j, k2) and (
+        elif blank_between(i, j) and blank_between(j, k2) and not any(is_noise[m] for m in range(i + 1, j)) and (
             strength == 2
             or (strength == 1 and starts_paragraph(i) and section_type((t,)) == "other" and (k2 is None or _value_strength(lines[k2].text) < 2))
         ):
@@ -165,6 +165,7 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             and (blank_between(i, j) or LIST_RE.match(lines[j].raw) or lines[j].indent > lines[i].indent)
         ):
             role[i], level[i] = "heading", 1
+            after_heading = section_type((t,)) == "contacts"  # "Central contact" / "Jane Doe": the name is content
 
     # a heading directly followed by another heading is content, unless the layout marks it
     for i in content:
