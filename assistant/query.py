@@ -378,7 +378,10 @@ SCREEN_INTENT = re.compile(
     r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
     r"|\b(?:which|what|any) (?:of (?:these|the|your|those) )?(?:[\w+-]+ ){0,3}?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take|turn \w+ away)\b"
-    r"|\bscreen (?:me|him|her|this patient|the patient)\b",
+    r"|\bscreen (?:me|him|her|this patient|the patient)\b"
+    r"|\b(?:i|he|she|they|we)\s+(?:can|could|might|would)\s+(?:go|get|be put)\s+(?:into|in|on)\b"
+    r"|\b(?:is|are|would|will|does|do)\s+(?:that|this|those|these|either|any|it|they)(?:\s+of\s+(?:those|these|them|that))?\s+"
+    r"(?:be\s+)?(?:a problem|an issue|ok|okay|allowed|a concern|matter|count against)\b",
     re.I,
 )
 PATIENTS_DRUG = re.compile(r"\b(?:is|am|are|was|been|i'm|im|he's|she's|currently|still)\s+(?:on|taking|using|receiving)\b|\b(?:takes|taking|i take|had|received)\b", re.I)

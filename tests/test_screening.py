@@ -733,3 +733,9 @@ def test_an_allergy_counts_only_against_the_substance_a_criterion_names():
     assert check_criterion(note, "Serious hypersensitivity reaction to egg products", "exclusion").status == "fails"
     assert check_criterion(note, "History of allergy or untoward reaction to prior vaccination with vaccinia virus.", "exclusion").status == "meets"
     assert check_criterion(note, "Known allergies", "exclusion").status == "fails"
+
+
+def test_habitual_use_satisfies_concurrent_use():
+    crit = "No concurrent grapefruit juice consumption"
+    assert check_criterion("He drinks grapefruit juice every morning.", crit, "inclusion").status == "fails"
+    assert check_criterion("He had grapefruit juice once last year.", crit, "inclusion").status == "meets"

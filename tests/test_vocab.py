@@ -117,3 +117,12 @@ def test_a_drug_name_inside_a_longer_one_is_not_a_mention_of_its_own():
     found = drug_mentions("the intrathecal trastuzumab deruxtecan study")
     assert "trastuzumab deruxtecan" in found and "trastuzumab" not in found and "deruxtecan" not in found
     assert "trastuzumab" in drug_mentions("trastuzumab deruxtecan after trastuzumab")  # named again on its own
+
+
+def test_patient_words_that_ask_about_eligibility_route_to_screening():
+    from assistant.query import SCREEN_INTENT
+
+    assert SCREEN_INTENT.search("He drinks grapefruit juice and takes a daily aspirin – is either of those a problem?")
+    assert SCREEN_INTENT.search("Is there a head and neck group in the study he could go into?")
+    assert SCREEN_INTENT.search("Could I have joined this trial?")
+    assert not SCREEN_INTENT.search("What was the ORR in the study?")

@@ -259,6 +259,11 @@ def _similar_stems(pf: PatientFacts, s: str) -> list[str]:
     return out
 
 
+USAGE_STEMS = ("concurr", "current", "ongo", "consum", "use", "usag", "intak", "regular", "habit", "chronic")
+HABITUAL_RE = re.compile(r"\b(?:every (?:day|morning|night|evening|week)|daily|each (?:day|morning|night)|currently|regularly|still|"
+                         r"drinks|takes|uses|smokes|eats|is on|am on|are on)\b", re.I)
+
+
 def find_mentions(pf: PatientFacts, phrase: Phrase) -> list[Mention]:
     doc = pf.doc
     if doc is None or not phrase.units:
@@ -275,6 +280,11 @@ def find_mentions(pf: PatientFacts, phrase: Phrase) -> list[Mention]:
         if n_found == 0:
             continue
         partial = n_found < len(phrase.units)
+        if partial:
+            missing_units = [u for (occs, u), f in zip(pos, found) if not f]
+            s_start, s_end = doc.sentences[s]
+            if all(u[0] == "stem" and str(u[1]).startswith(USAGE_STEMS) for u in missing_units) and HABITUAL_RE.search(doc.text[s_start:s_end]):
+                partial = False  # "concurrent grapefruit juice consumption" / "drinks grapefruit juice every morning"
         if partial:
             strong = sum(1 for (occs, u), f in zip(pos, found) if f and u[0] != "stem")
             if strong == 0 and n_found < 2:
