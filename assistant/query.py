@@ -79,12 +79,14 @@ CROSS_RE = re.compile(
 COMPARE_CUE = re.compile(r"\b(compare|compared|comparison|versus|vs\.?|or|both|each|which|differ\w*|higher|lower|better|worse|more|fewer|longer|shorter|between)\b", re.I)
 FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for|also)\b", re.I)
 VALUE_Q = [
-    ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b", re.I)),
+    ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b"
+                        r"|\bhow many (?:\w+ )?(?:tablets|pills|capsules|tabs|injections|shots|puffs)\b", re.I)),
+    ("percent", re.compile(r"\b\d+[- ]?(?:yr|year|month|mo)s?\b[- ]?(?:DFS|OS|PFS|EFS|RFS|iDFS|survival|disease[- ]free|overall surv|progression[- ]free|event[- ]free)", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of (?:patients|participants|people|subjects|women|men|deaths|events)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:median|mean|average) (?:time|duration)\b|\bduration of\b|\bfor how long\b", re.I)),
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
-    ("dose", re.compile(r"\b(what|which) (?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
+    ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
     ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % ", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
     ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
@@ -379,6 +381,7 @@ SCREEN_INTENT = re.compile(
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
     r"|\b(?:which|what|any) (?:of (?:these|the|your|those) )?(?:[\w+-]+ ){0,3}?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take|turn \w+ away)\b"
     r"|\bscreen (?:me|him|her|this patient|the patient)\b"
+    r"|\b(?:stop|keep|prevent|bar|exclude)\s+(?:me|him|her|them|us|my \w+)\s+(?:from\s+)?(?:join\w*|getting|taking part|being (?:in|on))\b"
     r"|\b(?:i|he|she|they|we)\s+(?:can|could|might|would)\s+(?:go|get|be put)\s+(?:into|in|on)\b"
     r"|\b(?:is|are|would|will|does|do)\s+(?:that|this|those|these|either|any|it|they)(?:\s+of\s+(?:those|these|them|that))?\s+"
     r"(?:be\s+)?(?:a problem|an issue|ok|okay|allowed|a concern|matter|count against)\b",

@@ -46,7 +46,7 @@ VALUE_PATTERNS = {
     "phase": re.compile(r"\bphase\b|\bPHASE\d", re.I),
 }
 RESULT_UNITS = {
-    "percent": re.compile(r"percent|%|proportion|rate", re.I),
+    "percent": re.compile(r"percent|%|proportion|rate|probability", re.I),
     "duration": re.compile(r"months?|weeks?|days?|years?|hours?", re.I),
     "count": re.compile(r"participants?|patients?|subjects?|events?|count|number", re.I),
 }
@@ -360,17 +360,24 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             if key and key not in groups and can_answer(plan, ev, index, settings) and take(ev):
                 groups.add(key)
     lead_unit = index.docs[lead.doc_id].units[lead.unit]
-    if lead_unit.kind == "adverse_event" and not plan.focus and not _asks_particular_event(plan, index.docs[lead.doc_id]):
+    per_arm = ARMS_CONTRAST.search(plan.question) or TOTALS_Q.search(plan.question)
+    if lead_unit.kind == "adverse_event" and not plan.focus and not per_arm and not _asks_particular_event(plan, index.docs[lead.doc_id]):
         listed = adverse_events_of(index.docs[lead.doc_id], lead_unit, lead, settings.max_events_listed)
         if len(listed) > 1:
             return listed  # "what serious adverse events were seen on arm X?": the events that happened, most frequent first
-    if lead_unit.kind in ("result", "adverse_event") and lead_unit.attrs.get("measure", lead_unit.attrs.get("term")):
-        key = lead_unit.attrs.get("measure") or lead_unit.attrs.get("term")
+
+    def row_key(u) -> str | None:
+        if u.kind == "adverse_event" and u.attrs.get("role") == "total":
+            return f"total {u.attrs.get('serious', '')}"  # a group's total row
+        return u.attrs.get("measure") or u.attrs.get("term")
+
+    if lead_unit.kind in ("result", "adverse_event") and row_key(lead_unit):
+        key = row_key(lead_unit)
         for ev in scored:
             u = index.docs[ev.doc_id].units[ev.unit]
             if len(chosen) >= limit + 2:
                 break
-            same = ev.doc_id == lead.doc_id and u.kind == lead_unit.kind and (u.attrs.get("measure") or u.attrs.get("term")) == key
+            same = ev.doc_id == lead.doc_id and u.kind == lead_unit.kind and row_key(u) == key
             if same and u.attrs.get("group") != lead_unit.attrs.get("group") and ev.prob >= 0.5 * settings.answer_threshold:
                 take(ev)  # the same measure in the other groups: arms are read side by side
     return chosen
@@ -381,6 +388,9 @@ ARMS_CONTRAST = re.compile(
     r"|\b(?:arm|group|cohort)\b.{3,80}\b(?:arm|group|cohort)\b|\bthan (?:those|the|people|patients|participants|women|men|in|on|with)\b",
     re.I,
 )
+
+
+TOTALS_Q = re.compile(r"\b(?:total|overall|in all|altogether)\b", re.I)
 
 
 def group_key(doc, unit) -> str:
