@@ -356,6 +356,11 @@ def results_units(text: str, lines: list[Line], section: tuple[str, ...]) -> lis
             # the outcome's description, before any group
             units.extend(prose_units(text, ln, section, "sentence", attrs={"measure": measure_text, "role": "description"}))
             continue
+        if "group_description" in state and not in_values:
+            # more lines of the group's description (its drugs and doses), before the counts: they describe the
+            # group; they are not result values
+            units.extend(prose_units(text, ln, section, "sentence", attrs={"measure": measure_text, "role": "group_description"}))
+            continue
         units.extend(prose_units(text, ln, section, "sentence", attrs={"measure": measure_text} if measure_text else {}))
     return units
 
