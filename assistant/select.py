@@ -338,6 +338,19 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             if any(c.name in new and c.weight >= 1.0 for c in plan.concepts):
                 take(ev)  # answers a part of the question nothing chosen so far does
     lead = chosen[0]
+    if len(plan.focus) > 1:
+        # "how many CRs and PRs?": a unit for each asked measure that nothing chosen speaks of yet
+        for c in plan.focus:
+            def speaks(ev: Evidence) -> bool:
+                doc = index.docs[ev.doc_id]
+                t = doc.text[ev.start : ev.end] + " " + unit_context(doc, doc.units[ev.unit])
+                return concept_in(c, t, terms(t))
+            if any(speaks(e) for e in chosen):
+                continue
+            extra = next((e for e in scored if e.doc_id == lead.doc_id and e.prob >= 0.5 * settings.answer_threshold
+                          and speaks(e) and can_answer(plan, e, index, settings)), None)
+            if extra is not None and len(chosen) < limit + 2:
+                take(extra)
     if plan.value_type in NUMERIC_TYPES and len({e.doc_id for e in scored}) > 1:
         # another document in scope states the asked value too: quote it, so disagreeing sources show
         for doc_id in dict.fromkeys(e.doc_id for e in scored):

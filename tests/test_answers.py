@@ -234,3 +234,10 @@ def test_two_drugs_named_together_pick_the_trial_that_has_both():
     cat = Catalog(ids, {d: "" for d in ids})
     assert cat.resolve("the bevacizumab + docetaxel trial")[0] == ["b"]
     assert cat.resolve("the bevacizumab trials")[0] == ["a", "b"]
+
+
+def test_minimum_anc_and_platelets_are_both_quoted(synthetic):
+    ans = synthetic.ask("Minimum ANC and platelet count for NCT99000001?")
+    assert not ans.abstained
+    assert cited(ans, "Absolute neutrophil count of at least 1.5 x 10^9/L.") and cited(ans, "Platelet count of at least 123 x 10^9/L.")
+    grounded(synthetic, ans)
