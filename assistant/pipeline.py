@@ -27,6 +27,7 @@ from .store import check_fingerprint, chroma_client, collection_name, load_docs
 from .types import Answer, ParsedDoc
 
 AUDIENCES = ("clinician", "patient")
+NOT_A_FIT = re.compile(r"\bnot applicable\b|\bassumed\b|\bnot mentioned\b", re.I)  # met only by default: not "what you told me fits"
 NCT_IN = re.compile(r"\bNCT\d{8}\b", re.I)
 DEPENDENT_PART = re.compile(
     r"\b(ahead|better|worse|higher|lower|longer|shorter|differ\w*|compare\w*|same|either|both|instead)\b"
@@ -449,7 +450,7 @@ class Assistant:
             met = []
             for c in r.criteria:  # inclusion criteria the description itself satisfies (not assumed from silence)
                 if len(met) < 3 and c["status"] == "meets" and c["type"] == "inclusion" and c.get("patient_evidence") \
-                        and c["citation"]["quote"] not in shown_quotes:
+                        and c["citation"]["quote"] not in shown_quotes and not NOT_A_FIT.search(c.get("reason") or ""):
                     row = cite_row(c)
                     shown_quotes.add(row["quote"])
                     met.append(row)

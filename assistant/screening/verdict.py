@@ -158,7 +158,9 @@ def _childbearing_status(pf: PatientFacts) -> tuple[bool | None, str, list[Fact]
         if hi < 10:
             return False, f"a child of {hi:g}", [pf.age]
         if lo >= 55 and (pf.sex is None or pf.sex.value == "female"):
-            return False, f"a woman of {lo:g}", [pf.age] + ([pf.sex] if pf.sex else [])
+            if pf.sex is None:  # sex not given: say only what the age implies
+                return False, f"age {lo:g}: past childbearing age for a woman", [pf.age]
+            return False, f"a woman of {lo:g}", [pf.age, pf.sex]
     if re.search(r"\bhysterectomy\b|\bbilateral oophorectomy\b|\btubal ligation\b|\bsterili[sz]ed\b", pf.text, re.I):
         m = re.search(r"\bhysterectomy\b|\bbilateral oophorectomy\b|\btubal ligation\b|\bsterili[sz]ed\b", pf.text, re.I)
         return False, "surgically sterile", [Fact("mention", "sterile", m.start(), m.end(), m.group(0))]
