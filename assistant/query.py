@@ -87,7 +87,7 @@ VALUE_Q = [
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
     ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
-    ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % ", re.I)),
+    ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|%\s*of\b|\bpercent(?:age)? of\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % ", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
     ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
 ]
@@ -208,7 +208,7 @@ class Catalog:
                 variant = re.fullmatch(r"([A-Za-z][A-Za-z0-9]{3,})-[A-Za-z]{1,2}", drug)
                 if variant:
                     forms.add(variant.group(1))  # "PANVAC-V" and "PANVAC-F" are asked about as "PANVAC"
-                generic = alias_to_generic.get(drug.lower())
+                generic = alias_to_generic.get(drug.lower()) or alias_to_generic.get(SALT_RE.sub("", drug).lower())
                 if generic:
                     forms.update(lowered_table.get(generic.lower(), ()))
             for group in all_groups:
@@ -383,6 +383,7 @@ SCREEN_INTENT = re.compile(
     r"|\bscreen (?:me|him|her|this patient|the patient)\b"
     r"|\b(?:stop|keep|prevent|bar|exclude)\s+(?:me|him|her|them|us|my \w+)\s+(?:from\s+)?(?:join\w*|getting|taking part|being (?:in|on))\b"
     r"|\b(?:i|he|she|they|we)\s+(?:can|could|might|would)\s+(?:go|get|be put)\s+(?:into|in|on)\b"
+    r"|\b(?:can|could|would|may|might)\s+(?:i|he|she|they|we|my \w+)\s+(?:go|be put|get)\s+(?:on|onto|into|in)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it)\b"
     r"|\b(?:is|are|would|will|does|do)\s+(?:that|this|those|these|either|any|it|they)(?:\s+of\s+(?:those|these|them|that))?\s+"
     r"(?:be\s+)?(?:a problem|an issue|ok|okay|allowed|a concern|matter|count against)\b",
     re.I,

@@ -52,7 +52,7 @@ RESULT_UNITS = {
 }
 METHODS_RE = re.compile(
     r"\b(?:will be|would be|is|was|were|are) (?:calculated|assessed|estimated|measured|evaluated|analy[sz]ed|compared|defined|determined|summari[sz]ed|tested|reported|used)\b"
-    r"|\bdefined as\b|\bKaplan[- ]Meier\b|\bcalculated (?:using|as|from)\b|\bmeasured (?:from|as)\b|\bestimated using\b|\bmethod\b",
+    r"|\bwill be (?:accrued|treated|enrolled|escalated|de-escalated|expanded|added|entered)\b|\bdefined (?:as|in)\b|\bincluded the\b|\bKaplan[- ]Meier\b|\bcalculated (?:using|as|from)\b|\bmeasured (?:from|as)\b|\bestimated using\b|\bmethod\b",
     re.I,
 )
 ASKS_METHOD = re.compile(r"\bdefin\w*|\bhow (?:is|was|were|are|do|did) [^?]{0,40}\b(?:measured|assessed|calculated|defined|determined|evaluated)|\bmethod|\bcriteria for\b", re.I)
@@ -345,10 +345,26 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
                 doc = index.docs[ev.doc_id]
                 t = doc.text[ev.start : ev.end] + " " + unit_context(doc, doc.units[ev.unit])
                 return concept_in(c, t, terms(t))
-            if any(speaks(e) for e in chosen):
+            ldoc = index.docs[lead.doc_id]
+            lead_group = group_key(ldoc, ldoc.units[lead.unit])
+
+            def same_group(ev: Evidence) -> bool:
+                return ev.doc_id == lead.doc_id and group_key(ldoc, ldoc.units[ev.unit]) == lead_group
+
+            if any(speaks(e) and same_group(e) for e in chosen):
                 continue
-            extra = next((e for e in scored if e.doc_id == lead.doc_id and e.prob >= 0.5 * settings.answer_threshold
-                          and speaks(e) and can_answer(plan, e, index, settings)), None)
+            pool = [e for e in scored if e.doc_id == lead.doc_id and e.prob >= 0.5 * settings.answer_threshold and speaks(e)]
+            lu = ldoc.units[lead.unit]
+            if lu.kind == "result":
+                # the same table's row for this measure in the lead's arm, retrieved or not ("Complete Response: 2")
+                for i, u in enumerate(ldoc.units):
+                    if u.kind == "result" and u.attrs.get("measure") == lu.attrs.get("measure") and u.attrs.get("group") == lu.attrs.get("group"):
+                        ev = Evidence(lead.doc_id, i, u.start, u.end, lead.section, u.kind, u.context, lead.prob, lead.features)
+                        if speaks(ev):
+                            pool.insert(0, ev)
+                            break
+            pool.sort(key=lambda e: not same_group(e))  # the lead's own arm first
+            extra = next((e for e in pool if can_answer(plan, e, index, settings)), None)
             if extra is not None and len(chosen) < limit + 2:
                 take(extra)
     if plan.value_type in NUMERIC_TYPES and len({e.doc_id for e in scored}) > 1:
