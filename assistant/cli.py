@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score answers against evals/ (exits non-zero below evals/thresholds.json)")
     p.add_argument("--suite", default="all", help="seeds | dev | screening | all (default)")
-    p.add_argument("--split", default="all", choices=["dev", "heldout", "legacy", "all"])
+    p.add_argument("--split", default="all", choices=["dev", "heldout", "legacy", "check", "all"])
     p.add_argument("--cases", help="a cases file instead of the suite's")
     p.add_argument("--index", help="an existing index instead of building the suite's")
     p.add_argument("--no-manifest", action="store_true", help="build the corpus index without manifest.json")

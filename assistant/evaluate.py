@@ -272,7 +272,7 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
                 if r["wrong"] or (r["answerable"] and r["false_abstention"]):
                     tag = "WRONG" if r["wrong"] else "ABSTAINED"
                     print(f"{tag:9} {name}/{r['id']}: {' '.join(r['answer'].split())[:150]!r}")
-        for sp in ("dev", "heldout", "legacy"):
+        for sp in ("dev", "heldout", "check", "legacy"):
             sub = [r for r in rows if r["split"] == sp]
             if not sub:
                 continue
@@ -295,7 +295,7 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
             if g and (g["verdicts_right"] < lim["verdicts_right"] or g["deciding_right"] < lim["deciding_right"] or g["failing_called_eligible"] > lim["failing_called_eligible"]):
                 problems.append(f"screening/{sp}: {g}")
     if len(names) > 1 and all_rows:
-        for sp in ("dev", "heldout"):
+        for sp in ("dev", "heldout", "check"):
             sub = [r for r in all_rows if r["split"] == sp]
             if sub:
                 print(report(f"all suites / {sp}", aggregate(sub, key=lambda r: r["style"] or "?")))
