@@ -298,10 +298,16 @@ INSTRUCTION_RE = re.compile(
 )
 
 
+GROUP_NAME = re.compile(
+    r"^(?:(?:arm|group|cohort|part)\s+[A-Z0-9IVX]{1,3}|(?:[A-Z][\w-]*\s+){0,2}(?:group|arm|cohort))\s*:?$", re.I)
+
+
 def is_label(doc, unit) -> bool:
-    """A unit that names or introduces other units rather than stating a fact of its own."""
+    """A unit that names or introduces other units rather than stating a fact of its own ("Group C", "Experimental
+    arm", "Eligibility:")."""
     text = doc.text[unit.start : unit.end].strip()
-    return unit.attrs.get("role") in LABEL_ROLES or unit.kind == "heading" or (text.endswith(":") and len(text.split()) <= 25)
+    return (unit.attrs.get("role") in LABEL_ROLES or unit.kind == "heading" or (text.endswith(":") and len(text.split()) <= 25)
+            or bool(GROUP_NAME.match(text)))
 
 
 def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit: int | None = None) -> list[Evidence]:

@@ -126,3 +126,12 @@ def test_patient_words_that_ask_about_eligibility_route_to_screening():
     assert SCREEN_INTENT.search("Is there a head and neck group in the study he could go into?")
     assert SCREEN_INTENT.search("Could I have joined this trial?")
     assert not SCREEN_INTENT.search("What was the ORR in the study?")
+
+
+def test_group_names_are_labels_not_answers():
+    from assistant.select import GROUP_NAME
+
+    for name in ["Group C", "Active Comparator group", "Arm A", "Cohort 2", "Placebo Comparator arm"]:
+        assert GROUP_NAME.match(name), name
+    for value in ["Fudan University", "None (Open label)", "Phase 1/Phase 2", "Stage II", "Stage B or C"]:
+        assert not GROUP_NAME.match(value), value
