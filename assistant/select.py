@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .adapters.layout import section_type
 from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
-from .vocab import form_pattern
+from .vocab import condition_mentions, form_pattern
 
 NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the digits in HER2, B7-H3
 CI_LEVEL = re.compile(r"\b9[05]\s?%\s*(?:CI|confidence)", re.I)
@@ -283,6 +283,9 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     if plan.value_type == "dose" and plan.drugs and not any(form_pattern(d).search(text) for d in plan.drugs):
         return False  # a dose answer names the drug it is the dose of
     if plan.conditions:
+        named_here = condition_mentions(text)
+        if named_here and not any(c.name in named_here for c in plan.conditions):
+            return False  # the unit is about another cancer ("in small cell lung cancer, …" for an endometrial question)
         about = " ".join([text, doc.title, *doc.identity.conditions])  # what the document says it is about
         if not any(concept_in(c, about, terms(about)) for c in plan.conditions):
             return False

@@ -65,7 +65,8 @@ def form_pattern(form: str) -> re.Pattern:
     body = re.escape(form.translate(DASHES))
     body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
     flags = 0 if is_acronym(form) else re.I
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es)?(?![A-Za-z0-9])", flags)
+    end = r"(?![A-Za-z])" if form[-1:].isalpha() else r"(?![A-Za-z0-9])"  # "Neutropenia3/53", "FEC100": a glued number ends the word
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es)?{end}", flags)
 
 
 def _form_body(form: str) -> str:
@@ -78,7 +79,7 @@ def _form_body(form: str) -> str:
 def forms_pattern(forms: tuple[str, ...]) -> re.Pattern:
     """One whole-word pattern for any of several surface forms (one search instead of one per form)."""
     alternation = "|".join(_form_body(f) for f in sorted(set(forms), key=len, reverse=True) if f)
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?:s|es)?(?![A-Za-z0-9])")
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternation})(?:s|es)?(?![A-Za-z])")
 
 
 @lru_cache(maxsize=1)
