@@ -12,6 +12,7 @@ from pathlib import Path
 from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
+from .adapters.layout import section_type
 from .query import ASK_ANYWHERE, Catalog, plan_query, question_parts
 from .vocab import drug_mentions, form_pattern
 from .select import (
@@ -133,6 +134,15 @@ def trial_names_masked(text: str, names: list[str]) -> str:
     return TRIAL_PHRASE.sub(mask, text)
 
 
+def treatment_text(doc: ParsedDoc) -> str:
+    """A document's title and the text of its intervention and arm sections (and its results' group titles)."""
+    parts = [doc.title]
+    for u in doc.units:
+        if section_type(u.section) == "intervention" or u.attrs.get("role") == "group":
+            parts.append(doc.text[u.start : u.end])
+    return "\n".join(parts)
+
+
 class Assistant:
     """Answers questions from an index built by ``assistant ingest``. Open once, ask many times (thread-safe)."""
 
@@ -149,7 +159,8 @@ class Assistant:
         self.docs: dict[str, ParsedDoc] = {d: sd.doc for d, sd in load_docs(self.generation).items()}
         stats = json.loads((self.generation / "df.json").read_text())
         self.df, self.n_units = stats["df"], stats["n"]
-        self.catalog = Catalog({d: doc.identity for d, doc in self.docs.items()}, {d: doc.text for d, doc in self.docs.items()})
+        self.catalog = Catalog({d: doc.identity for d, doc in self.docs.items()}, {d: doc.text for d, doc in self.docs.items()},
+                               {d: treatment_text(doc) for d, doc in self.docs.items()})
         embed = get_encoder(settings.embed_model, self.index_dir, settings.onnx_encoder, settings.embed_batch_size, export=False, threads=settings.query_threads)
         collection = chroma_client(settings, self.generation).get_collection(collection_name(settings, self.generation))
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
@@ -351,6 +362,8 @@ class Assistant:
             sub = plan_query(asked, self.catalog, self.df, self.n_units, history=history)
             if not sub.named:  # a trial named once holds for every part
                 sub.doc_ids, sub.carried = scope, plan.carried
+            elif plan.doc_ids:  # a part naming a drug stays within the trials the whole question names
+                sub.doc_ids = [d for d in sub.named if d in plan.doc_ids] or list(plan.doc_ids)
             sub.unknown = []  # the whole question passed the entity guard
             found, cands, scored = self._part_evidence(sub, asked)
             retrieved += [(c.doc_id, c.unit) for c in cands]

@@ -172,12 +172,19 @@ SALT_RE = re.compile(
 )
 
 
+# biomarkers and receptor names that drug-name patterns can pick up ("HER-2", "PD-L1"): never a trial's drug
+NOT_A_DRUG = re.compile(r"^(?:placebo|vehicle|saline|control|her-?[1-4]|erbb-?[1-4]|er|pr|pgr|pd-?l?1|ctla-?4|egfr|brca-?[12]|ki-?67|cd-?\d+|b7-?h\d|trop-?2|cyp\w+)$", re.I)
+
+
 class Catalog:
     """What the index holds: for each document, the names that identify its trial and drugs."""
 
-    def __init__(self, identities: dict[str, object], texts: dict[str, str]) -> None:
+    def __init__(self, identities: dict[str, object], texts: dict[str, str], treatment_texts: dict[str, str] | None = None) -> None:
+        """``treatment_texts``: per document, its title and intervention/arm sections — where the drugs the trial
+        gives are named (criteria and results also name drugs the trial does not give)."""
         self.identities = identities
         self.texts = texts
+        self.treatment_texts = treatment_texts or {}
         self.lower_texts = {d: normalize(t) for d, t in texts.items()}
         self.id_forms: list[tuple[str, str]] = []  # (form, doc_id): trial IDs and study names
         self.drug_forms: list[tuple[str, str]] = []
@@ -193,6 +200,12 @@ class Catalog:
                 hit = [g for g in all_groups if {x.lower() for x in g} & low]
                 merged = set(group).union(*hit) if hit else set(group)
                 all_groups = [g for g in all_groups if g not in hit] + [merged]
+        condition_forms = {f.lower() for forms in conditions().values() for f in forms}
+        self._same_drug: dict[str, set[str]] = {}
+        for generic, aliases in table.items():
+            group = {a.lower() for a in aliases} | {generic.lower()}
+            for a in group:
+                self._same_drug.setdefault(a, set()).update(group)
         for doc_id, ident in identities.items():
             for tid in ident.trial_ids:
                 self.id_forms.append((tid, doc_id))
@@ -200,7 +213,8 @@ class Catalog:
             for name in ident.trial_names:
                 self.id_forms.append((name, doc_id))
             forms: set[str] = set()
-            for drug in ident.drugs:
+            given = drug_mentions(self.treatment_texts.get(doc_id, ""))  # drugs its interventions name, from the drug table
+            for drug in (*ident.drugs, *given):
                 forms.add(drug)
                 base = SALT_RE.sub("", drug)
                 if base != drug and len(base) >= 4:
@@ -215,7 +229,7 @@ class Catalog:
                 if any(g.lower() in {f.lower() for f in forms} for g in group):
                     forms.update(group)
             for form in forms:
-                if len(form) >= 3:
+                if len(form) >= 3 and not NOT_A_DRUG.match(form) and form.lower() not in condition_forms:
                     self.drug_forms.append((form, doc_id))
         self.title_df: dict[str, int] = {}
         self.title_terms: dict[str, set[str]] = {}
@@ -224,6 +238,15 @@ class Catalog:
             self.title_terms[doc_id] = ts
             for t in ts:
                 self.title_df[t] = self.title_df.get(t, 0) + 1
+
+    def _gives(self, doc_id: str, form: str) -> bool:
+        """Is the drug named where the document describes what its trial gives (title, interventions, arms)? With
+        no such text for the document, every drug it names counts."""
+        where = self.treatment_texts.get(doc_id)
+        if where is None:
+            return True
+        names = {form.lower()} | self._same_drug.get(form.lower(), set())
+        return any(form_pattern(n).search(where) for n in names if len(n) >= 3)
 
     def drug_forms_in(self, text: str) -> list[tuple[str, str]]:
         """Drug names of the indexed documents that ``text`` mentions: (form, doc_id)."""
@@ -247,11 +270,17 @@ class Catalog:
                 return not any(c <= a and b <= d and d - c > b - a for c, d in every)
 
             mentions: dict[tuple[int, int], set[str]] = {}  # each place a drug is named -> documents with that drug
+            own: dict[tuple[int, int], set[str]] = {}  # … of them, documents whose trial gives it
             for form, doc_id in self.drug_forms:
                 for a, b in spans[form]:
                     if stands_alone(a, b):
                         mentions.setdefault((a, b), set()).add(doc_id)
+                        if self._gives(doc_id, form):
+                            own.setdefault((a, b), set()).add(doc_id)
                         names.append(form)
+            for place in mentions:  # "the Taxol trial" is a trial that gives Taxol, not one whose criteria mention it
+                if own.get(place):
+                    mentions[place] = own[place]
             merged: list[tuple[int, int, set[str]]] = []  # overlapping places ("Xeloda (capecitabine)" aside) are one mention
             for (a, b), docs in sorted(mentions.items()):
                 if merged and a < merged[-1][1]:
@@ -261,9 +290,11 @@ class Catalog:
             by_drug = set().union(*(d for _, _, d in merged)) if merged else set()
             distinct = {frozenset(d) for _, _, d in merged}
             if len(distinct) > 1:
-                both = set.intersection(*(set(d) for d in distinct))
-                if both:
-                    by_drug = both  # "the Avastin + docetaxel trial": the documents that have every drug named
+                # "the Avastin + docetaxel trial": the documents that give the most of the drugs named (every one, if any does)
+                hits = {doc: sum(doc in d for d in distinct) for doc in by_drug}
+                top = max(hits.values())
+                if top >= 2:
+                    by_drug = {doc for doc, k in hits.items() if k == top}
         docs = by_id or by_drug
         return sorted(docs), sorted(set(names), key=len, reverse=True)
 

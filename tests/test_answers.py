@@ -241,3 +241,16 @@ def test_minimum_anc_and_platelets_are_both_quoted(synthetic):
     assert not ans.abstained
     assert cited(ans, "Absolute neutrophil count of at least 1.5 x 10^9/L.") and cited(ans, "Platelet count of at least 123 x 10^9/L.")
     grounded(synthetic, ans)
+
+
+def test_a_trial_is_found_by_the_drugs_it_gives_not_those_its_criteria_mention():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    ids = {"a": Identity(title="Drug A study", drugs=("paclitaxel", "trastuzumab")),
+           "b": Identity(title="Drug B study", drugs=("paclitaxel", "capecitabine"))}
+    texts = {"a": "Paclitaxel weekly with trastuzumab.", "b": "Capecitabine twice daily. Exclusion: prior paclitaxel."}
+    treatment = {"a": "Drug A study\nPaclitaxel 80 mg/m2 weekly; trastuzumab", "b": "Drug B study\nCapecitabine 1250 mg/m2"}
+    cat = Catalog(ids, texts, treatment)
+    assert cat.resolve("the weekly Taxol trial")[0] == ["a"]
+    assert cat.resolve("the Xeloda trial")[0] == ["b"]
