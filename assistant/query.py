@@ -81,7 +81,7 @@ FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same fo
 VALUE_Q = [
     ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b"
                         r"|\bhow many (?:\w+ )?(?:tablets|pills|capsules|tabs|injections|shots|puffs)\b", re.I)),
-    ("percent", re.compile(r"\b\d+[- ]?(?:yr|year|month|mo)s?\b[- ]?(?:DFS|OS|PFS|EFS|RFS|iDFS|survival|disease[- ]free|overall surv|progression[- ]free|event[- ]free)", re.I)),
+    ("percent", re.compile(r"\b\d+[- ]?(?:yr|year|month|mo|week|wk)s?\b[- ]?(?:DFS|OS|PFS|EFS|RFS|iDFS|survival|disease[- ]free|overall surv|progression[- ]free|event[- ]free)", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of (?:[\w-]+ ){0,2}(?:patients|participants|people|subjects|women|men|deaths|events|responders|pts)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:median|mean|average) (?:time|duration)\b|\bduration of\b|\bfor how long\b", re.I)),
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),

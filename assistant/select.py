@@ -39,7 +39,7 @@ VALUE_PATTERNS = {
     ),
     "dose": re.compile(r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|ug|mcg|g|mL|IU|units?|AUC\s?\d*|kBq|MBq|mCi|Gy|cGy)(?:\s*/\s*(?:kg|m2|m²|m\^2|day|d|week|dose))?\b|\bAUC\s?\d", re.I),
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I),
-    "threshold": re.compile(r"[≥≤<>]=?\s*\d|[<>]\s*/\s*=\s*\d|=[<>]\s*\d|\b(?:at least|greater than|less than|more than|no more than|above|below|up to|minimum|maximum|or (?:more|less|greater|higher|lower))\b.{0,20}\d|\d\s*(?:x|×)\s*(?:ULN|upper|10\^?9|109|the)|\d+(?:\.\d+)?\s*(?:g/dl|g/l|mg/dl|µmol/l|umol/l|/mm\^?3|/mm3|/mm³|/µl|/ul|ml/min|%|percent)", re.I),
+    "threshold": re.compile(r"[≥≤<>]=?\s*\d|[<>]\s*/\s*=\s*\d|=[<>]\s*\d|\b(?:at least|greater than|less than|more than|no more than|above|below|up to|minimum|maximum|or (?:more|less|greater|higher|lower))\b.{0,20}\d|\d\s*(?:x|×)\s*(?:ULN|upper|10\^?9|109|the)|\d+(?:\.\d+)?\s*(?:g/dl|g/l|mg/dl|µmol/l|umol/l|/mm\^?3|/mm3|/mm³|/µl|/ul|ml/min|%|percent|cells?\s*/\s*(?:mcl|µl|ul|microliter|mm3|l)|grams?\s*/\s*deciliter|/\s*microliter|x\s*10\^?\d)", re.I),
     "age": re.compile(r"\d{1,3}\s*(?:years|yrs|y)\b|\bage", re.I),
     "money": re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars|euros?)\b|\bfree of charge\b|\bno cost\b|\bat no (?:cost|charge)\b|\bpaid\b|\breimburs", re.I),
     "contact": re.compile(r"@|\b(?:phone|e-?mail|tel)\b|\+\d[\d ()#.-]{6,}\d", re.I),
