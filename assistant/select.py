@@ -78,6 +78,7 @@ class Evidence:
     quote: str = ""
 
 
+NO_SENTENCE_END = re.compile(r"(?:\b(?:i\.e|e\.g|vs|approx|etc|incl|cf|no|Dr|al)\.)$", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
@@ -86,6 +87,8 @@ def quick_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     at question time would cost a second of start-up; ingest uses Punkt)."""
     spans, pos = [], start
     for m in SENTENCE_END.finditer(text, start, end):
+        if NO_SENTENCE_END.search(text, max(start, m.start() - 8), m.start()):
+            continue  # "(i.e. Xeloda)", "e.g. Foo": an abbreviation, not the end of a sentence
         if m.start() > pos:
             spans.append((pos, m.start()))
         pos = m.end()

@@ -194,3 +194,16 @@ def test_a_contact_name_under_a_contact_heading_is_quotable_content():
     units, _ = parse_text(text)
     name = next(u for u in units if text[u.start : u.end] == "Jane Doe")
     assert name.kind != "heading" and name.section == ("Central trial contact",)
+
+
+def test_abbreviations_do_not_end_a_sentence_and_an_unindented_first_item_is_an_item():
+    from assistant.adapters.layout import sentence_spans
+    from assistant.select import quick_sentences
+
+    t = "No prior capecitabine (i.e. Xeloda). Next criterion here."
+    assert [t[a:b] for a, b in sentence_spans(t, 0, len(t))][0] == "No prior capecitabine (i.e. Xeloda)."
+    assert [t[a:b] for a, b in quick_sentences(t, 0, len(t))][0] == "No prior capecitabine (i.e. Xeloda)."
+    record = {"Clinical Trial ID": "NCT09999990", "Eligibility": ["Adults with breast cancer.", "  ECOG 0-1.", "  No prior capecitabine."]}
+    text, units = nli4ct.parse(record)
+    crits = [text[u.start : u.end] for u in units if u.kind == "criterion"]
+    assert crits == ["Adults with breast cancer.", "ECOG 0-1.", "No prior capecitabine."]

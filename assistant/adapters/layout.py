@@ -83,7 +83,10 @@ def _sentence_tokenizer():
         nltk.data.path.append(cache)
     from nltk.tokenize import PunktTokenizer
 
-    return PunktTokenizer("english")
+    tok = PunktTokenizer("english")
+    # abbreviations in trial text that never end a sentence ("capecitabine (i.e. Xeloda)", "vs. placebo")
+    tok._params.abbrev_types.update({"i.e", "e.g", "vs", "approx", "etc", "incl", "resp", "max", "min", "no", "cf", "al", "ca", "dr"})
+    return tok
 
 
 def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ import re
 from ..types import Unit
 from .layout import Line, block_units, link_groups
 
+HEADING_LIKE = re.compile(r":\s*$|^\s*(?:inclusion|exclusion|eligibility|key)\b|\b(?:criteria|intervention \d|results \d|adverse events \d)\b", re.I)
 SECTIONS = (("Intervention", "intervention"), ("Eligibility", "eligibility"), ("Results", "results"), ("Adverse Events", "adverse_events"))
 
 
@@ -39,8 +40,12 @@ def render(record: dict) -> tuple[str, dict[tuple[str, int], tuple[int, int]], l
         parts.append(header)
         pos += len(header)
         lines: list[Line] = []
-        for i, item in enumerate(raw):
-            line = str(item).replace("\r", " ").replace("\n", " ").rstrip()
+        items = [str(item).replace("\r", " ").replace("\n", " ").rstrip() for item in raw]
+        indents = [len(x) - len(x.lstrip()) for x in items if x.strip()]
+        typical = max(set(indents[1:]), key=indents[1:].count) if len(indents) > 2 else 0
+        if items and items[0].strip() and indents[0] < typical and not HEADING_LIKE.search(items[0]):
+            items[0] = " " * typical + items[0].lstrip()  # a first item the report left unindented is an item, not a parent
+        for i, line in enumerate(items):
             stripped = line.strip()
             if stripped:
                 offset = len(line) - len(line.lstrip())
