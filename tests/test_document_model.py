@@ -203,7 +203,9 @@ def test_abbreviations_do_not_end_a_sentence_and_an_unindented_first_item_is_an_
     t = "No prior capecitabine (i.e. Xeloda). Next criterion here."
     assert [t[a:b] for a, b in sentence_spans(t, 0, len(t))][0] == "No prior capecitabine (i.e. Xeloda)."
     assert [t[a:b] for a, b in quick_sentences(t, 0, len(t))][0] == "No prior capecitabine (i.e. Xeloda)."
-    record = {"Clinical Trial ID": "NCT09999990", "Eligibility": ["Adults with breast cancer.", "  ECOG 0-1.", "  No prior capecitabine."]}
+    lines = ["Patients must have received prior treatment with a taxane (i.e. paclitaxel or docetaxel).",
+             "Patients must have received no more than two prior chemotherapy regimens.",
+             "Patients may not have had prior treatment with capecitabine (i.e. Xeloda)"]
+    record = {"Clinical Trial ID": "NCT09999990", "Eligibility": [lines[0], "  " + lines[1], "  " + lines[2]]}
     text, units = nli4ct.parse(record)
-    crits = [text[u.start : u.end] for u in units if u.kind == "criterion"]
-    assert crits == ["Adults with breast cancer.", "ECOG 0-1.", "No prior capecitabine."]
+    assert [text[u.start : u.end] for u in units if u.section == ("Eligibility",) and u.kind != "heading"] == lines
