@@ -351,8 +351,8 @@ def guard_unknown(question: str, catalog: Catalog, scope: list[str] | None, elig
             if not catalog.covered(drug):
                 unknown.append(drug)
         for cond in condition_mentions(question):
-            if not catalog.covered(cond, scope):
-                unknown.append(cond)
+            if not catalog.covered(cond, None if not scope else scope) and not (scope and catalog.covered(cond, None)):
+                unknown.append(cond)  # a cancer no document mentions (within a named trial, the answer gates decide)
     return list(dict.fromkeys(unknown))
 
 
@@ -362,6 +362,9 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: in
     for name in skip:  # names that resolved the trial are not concepts to find in its units
         working = form_pattern(name).sub(lambda m: " " * len(m.group(0)), working)
     working = re.sub(r"\bphase\s*(?:[1-4][ab]?(?:/[1-4])?|i{1,3}v?(?:/i{1,3})?)\b", lambda m: " " * len(m.group(0)), working, flags=re.I) if not re.search(r"\b(what|which) phase", working, re.I) else working
+    # "with 95% CIs": how to report the value, not what to find (result rows show the interval without saying so)
+    working = re.sub(r"\b(?:with\s+(?:the\s+)?)?(?:9[05]\s?%\s*)?(?:CIs?|confidence intervals?)\b|\b9[05]\s?%(?=\s*(?:CI|confidence))",
+                     lambda m: " " * len(m.group(0)), working, flags=re.I)
     by_topic, _ = topic_map()
     found: list[tuple[int, QConcept]] = []
     for s, e, c in concept_mentions(working):

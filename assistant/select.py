@@ -290,8 +290,9 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
         if named_here and not any(c.name in named_here for c in plan.conditions):
             return False  # the unit is about another cancer ("in small cell lung cancer, …" for an endometrial question)
         about = " ".join([text, doc.title, *doc.identity.conditions])  # what the document says it is about
-        if not any(concept_in(c, about, terms(about)) for c in plan.conditions):
-            return False
+        declared = doc.identity.conditions or condition_mentions(doc.title)
+        if declared and not any(concept_in(c, about, terms(about)) for c in plan.conditions):
+            return False  # a document about another cancer (one that names none cannot be ruled out)
     return True
 
 
