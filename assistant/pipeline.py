@@ -134,13 +134,11 @@ def trial_names_masked(text: str, names: list[str]) -> str:
     return TRIAL_PHRASE.sub(mask, text)
 
 
-def treatment_text(doc: ParsedDoc) -> str:
-    """A document's title and the text of its intervention and arm sections (and its results' group titles)."""
-    parts = [doc.title]
-    for u in doc.units:
-        if section_type(u.section) == "intervention" or u.attrs.get("role") == "group":
-            parts.append(doc.text[u.start : u.end])
-    return "\n".join(parts)
+def treatment_text(doc: ParsedDoc) -> str | None:
+    """A document's title and the text of its intervention and arm sections (and its results' group titles); None
+    for a document without such sections (a news report, a summary): then every drug it names counts as its own."""
+    parts = [doc.text[u.start : u.end] for u in doc.units if section_type(u.section) == "intervention" or u.attrs.get("role") == "group"]
+    return "\n".join([doc.title, *parts]) if parts else None
 
 
 class Assistant:
@@ -160,7 +158,7 @@ class Assistant:
         stats = json.loads((self.generation / "df.json").read_text())
         self.df, self.n_units = stats["df"], stats["n"]
         self.catalog = Catalog({d: doc.identity for d, doc in self.docs.items()}, {d: doc.text for d, doc in self.docs.items()},
-                               {d: treatment_text(doc) for d, doc in self.docs.items()})
+                               {d: t for d, doc in self.docs.items() if (t := treatment_text(doc)) is not None})
         embed = get_encoder(settings.embed_model, self.index_dir, settings.onnx_encoder, settings.embed_batch_size, export=False, threads=settings.query_threads)
         collection = chroma_client(settings, self.generation).get_collection(collection_name(settings, self.generation))
         vector_index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
