@@ -142,6 +142,8 @@ def unit_context(doc, unit) -> str:
     parts = [" ".join(unit.section), unit.label]
     parts += [doc.text[s:e] for s, e in unit.context]
     parts += [unit.attrs[k] for k in CONTEXT_KEYS if unit.attrs.get(k)]
+    if unit.kind == "adverse_event" and unit.attrs.get("serious") == "1":
+        parts.append("serious adverse events")  # a row of a serious adverse events table
     return " ".join(p for p in parts if p)
 
 

@@ -209,3 +209,10 @@ def test_abbreviations_do_not_end_a_sentence_and_an_unindented_first_item_is_an_
     record = {"Clinical Trial ID": "NCT09999990", "Eligibility": [lines[0], "  " + lines[1], "  " + lines[2]]}
     text, units = nli4ct.parse(record)
     assert [text[u.start : u.end] for u in units if u.section == ("Eligibility",) and u.kind != "heading"] == lines
+
+
+def test_nli4ct_adverse_events_are_the_serious_adverse_events_table():
+    record = {"Clinical Trial ID": "NCT09999991", "Adverse Events": ["Adverse Events 1:", "  Total: 3/22 (13.64%)", "  urosepsis 1/22 (4.55%)"]}
+    text, units = nli4ct.parse(record)
+    rows = [u for u in units if u.kind == "adverse_event"]
+    assert rows and all(u.attrs.get("serious") == "1" for u in rows)

@@ -69,7 +69,12 @@ def parse(record: dict) -> tuple[str, list[Unit]]:
     for name, kind, lines in sections:
         head_start = lines[0].start - len(name) - 1 if lines else text.find(name + "\n", offset)
         units.append(Unit(head_start, head_start + len(name), "heading", (name,)))
-        units.extend(block_units(text, lines, (name,), kind))
+        block = block_units(text, lines, (name,), kind)
+        if kind == "adverse_events":
+            for u in block:  # NLI4CT's adverse-event section is the registry's serious adverse events table
+                if u.kind == "adverse_event":
+                    u.attrs.setdefault("serious", "1")
+        units.extend(block)
     units.sort(key=lambda u: (u.start, u.end))
     link_groups(text, units)
     return text, units
