@@ -134,6 +134,11 @@ def trial_names_masked(text: str, names: list[str]) -> str:
     return TRIAL_PHRASE.sub(mask, text)
 
 
+def sparse_text(plan) -> str:
+    """The keyword query: the question with its concepts' forms, and the words an age or contact answer uses."""
+    return plan.search_text + {"age": " " + AGE_SEARCH_WORDS, "contact": " " + CONTACT_SEARCH_WORDS}.get(plan.strategy, "")
+
+
 def treatment_text(doc: ParsedDoc) -> str | None:
     """A document's title and the text of its intervention and arm sections (and its results' group titles); None
     for a document without such sections (a news report, a summary): then every drug it names counts as its own."""
@@ -238,11 +243,7 @@ class Assistant:
             if len(parts) > 1:
                 return self._answer_parts(question, parts, audience, plan, history, trace)
 
-        sparse = plan.search_text
-        if plan.strategy == "age":
-            sparse += " " + AGE_SEARCH_WORDS
-        elif plan.strategy == "contact":
-            sparse += " " + CONTACT_SEARCH_WORDS
+        sparse = sparse_text(plan)
         top_k = s.cross_trial_top_k if plan.strategy == "cross_trial" else None
         if plan.strategy == "compare" and plan.doc_ids and len(plan.doc_ids) <= 4:
             cands = [c for d in plan.doc_ids for c in self.retriever.retrieve(question, sparse, [d])[0]]  # each trial its own candidates
@@ -340,7 +341,7 @@ class Assistant:
     def _asks_own_thing(self, piece: str) -> bool:
         """Can this clause be answered alone: it asks for a value in so many words, or names a medical or trial
         concept; not a comparison of what the other parts ask ("which arm came out ahead?")."""
-        if DEPENDENT_PART.search(piece) or len(piece.split()) <= 2 and not NCT_IN.search(piece):
+        if DEPENDENT_PART.search(piece) or (len(piece.split()) <= 2 and not NCT_IN.search(piece)):
             return False  # "which arm came out ahead?", "and how often?" lean on the other part
         sub = plan_query(piece, self.catalog, self.df, self.n_units)
         return sub.value_type_explicit or sub.strategy in ("age", "contact") or any(c.topic and c.weight >= 0.5 for c in sub.concepts)
@@ -388,8 +389,7 @@ class Assistant:
         s = self.settings
         if sub.strategy in ("empty", "screen") or (sub.strategy in ("age", "contact") and not sub.doc_ids and len(self.docs) > 1):
             return [], [], []
-        sparse = sub.search_text + {"age": " " + AGE_SEARCH_WORDS, "contact": " " + CONTACT_SEARCH_WORDS}.get(sub.strategy, "")
-        cands, _ = self.retriever.retrieve(part, sparse, sub.doc_ids)
+        cands, _ = self.retriever.retrieve(part, sparse_text(sub), sub.doc_ids)
         scored = score_candidates(sub, cands, self, s)
         if sub.strategy == "age":
             found, _ = select_age(sub, scored, self)

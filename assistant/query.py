@@ -202,6 +202,7 @@ class Catalog:
                 all_groups = [g for g in all_groups if g not in hit] + [merged]
         condition_forms = {f.lower() for forms in conditions().values() for f in forms}
         self._same_drug: dict[str, set[str]] = {}
+        self._given: dict[tuple[str, str], bool] = {}
         for generic, aliases in table.items():
             group = {a.lower() for a in aliases} | {generic.lower()}
             for a in group:
@@ -242,11 +243,12 @@ class Catalog:
     def _gives(self, doc_id: str, form: str) -> bool:
         """Is the drug named where the document describes what its trial gives (title, interventions, arms)? With
         no such text for the document, every drug it names counts."""
-        where = self.treatment_texts.get(doc_id)
-        if where is None:
-            return True
-        names = {form.lower()} | self._same_drug.get(form.lower(), set())
-        return any(form_pattern(n).search(where) for n in names if len(n) >= 3)
+        key = (doc_id, form)
+        if key not in self._given:  # computed once per (document, name), not at every question
+            where = self.treatment_texts.get(doc_id)
+            names = {form.lower()} | self._same_drug.get(form.lower(), set())
+            self._given[key] = where is None or any(form_pattern(n).search(where) for n in names if len(n) >= 3)
+        return self._given[key]
 
     def drug_forms_in(self, text: str) -> list[tuple[str, str]]:
         """Drug names of the indexed documents that ``text`` mentions: (form, doc_id)."""
@@ -336,8 +338,9 @@ class Catalog:
 STOP_STEMS = {stem(w) for w in STOP} | {"studi", "trial", "cancer", "patient", "phase", "treatment", "therapi", "metastat", "advanc"}
 
 
-def guard_unknown(question: str, catalog: Catalog, scope: list[str] | None, eligibility_like: bool) -> list[str]:
-    """Names in the question that no document (in scope) covers."""
+def guard_unknown(question: str, catalog: Catalog, eligibility_like: bool) -> list[str]:
+    """Names in the question that no document covers (a cancer type a named trial's documents do not mention is left
+    to the answer gates: documents often do not restate their disease)."""
     unknown: list[str] = []
     for m in NCT_RE.finditer(question):
         if not catalog.doc_for_id(m.group(0)):
@@ -351,8 +354,8 @@ def guard_unknown(question: str, catalog: Catalog, scope: list[str] | None, elig
             if not catalog.covered(drug):
                 unknown.append(drug)
         for cond in condition_mentions(question):
-            if not catalog.covered(cond, None if not scope else scope) and not (scope and catalog.covered(cond, None)):
-                unknown.append(cond)  # a cancer no document mentions (within a named trial, the answer gates decide)
+            if not catalog.covered(cond):
+                unknown.append(cond)
     return list(dict.fromkeys(unknown))
 
 
@@ -527,10 +530,11 @@ def plan_query(
     if not named and not carried and trial is None and STUDY_WORD.search(question) and not CROSS_RE.search(question):
         named = catalog.resolve_by_title(question)
     plan.named, plan.entities = named, names
+    patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone"
     eligibility_like = bool(
         AGE_RE.search(question)
         or re.search(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|get into|accept\w*|allow\w*)\b", question, re.I)
-        or (PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone": their history
+        or patients_own  # the drugs named are the patient's history
     )
     if trial:
         by_id = catalog.doc_for_id(trial)
@@ -543,7 +547,7 @@ def plan_query(
         plan.doc_ids = named
     elif carried:
         plan.doc_ids, plan.carried = carried, True
-    plan.unknown = guard_unknown(question, catalog, plan.doc_ids, eligibility_like)
+    plan.unknown = guard_unknown(question, catalog, eligibility_like)
     plan.concepts = extract_concepts(question, names, df, n_units)
     users = _user_turns(history)
     if users and (FOLLOWUP_RE.match(question) or len(plan.concepts) <= 1):
@@ -565,7 +569,6 @@ def plan_query(
             plan.value_type = typed[0].value_type
     plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
     plan.focus = focus_concepts(plan)
-    patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))
     plan.drugs = [] if patients_own else list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
     plan.conditions = [] if eligibility_like else condition_focus(question)
     if not eligibility_like and not plan.unknown:

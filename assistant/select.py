@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .adapters.layout import section_type
+from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
 from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
 from .vocab import condition_mentions, form_pattern
@@ -78,7 +78,7 @@ class Evidence:
     quote: str = ""
 
 
-NO_SENTENCE_END = re.compile(r"(?:\b(?:i\.e|e\.g|vs|approx|etc|incl|cf|no|Dr|al)\.)$", re.I)
+NO_SENTENCE_END = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in SENTENCE_ABBREVIATIONS) + r")\.$", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
@@ -355,29 +355,28 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
     lead = chosen[0]
     if len(plan.focus) > 1:
         # "how many CRs and PRs?": a unit for each asked measure that nothing chosen speaks of yet
+        ldoc = index.docs[lead.doc_id]
+        lu = ldoc.units[lead.unit]
+        lead_group = group_key(ldoc, lu)
+        siblings = [Evidence(lead.doc_id, i, u.start, u.end, lead.section, u.kind, u.context, lead.prob, lead.features)
+                    for i, u in enumerate(ldoc.units) if u.kind == "result"
+                    and u.attrs.get("measure") == lu.attrs.get("measure") and u.attrs.get("group") == lu.attrs.get("group")
+                    ] if lu.kind == "result" else []
+
+        def same_group(ev: Evidence) -> bool:
+            return ev.doc_id == lead.doc_id and group_key(ldoc, ldoc.units[ev.unit]) == lead_group
+
         for c in plan.focus:
             def speaks(ev: Evidence) -> bool:
                 doc = index.docs[ev.doc_id]
                 t = doc.text[ev.start : ev.end] + " " + unit_context(doc, doc.units[ev.unit])
                 return concept_in(c, t, terms(t))
-            ldoc = index.docs[lead.doc_id]
-            lead_group = group_key(ldoc, ldoc.units[lead.unit])
-
-            def same_group(ev: Evidence) -> bool:
-                return ev.doc_id == lead.doc_id and group_key(ldoc, ldoc.units[ev.unit]) == lead_group
 
             if any(speaks(e) and same_group(e) for e in chosen):
                 continue
             pool = [e for e in scored if e.doc_id == lead.doc_id and e.prob >= 0.5 * settings.answer_threshold and speaks(e)]
-            lu = ldoc.units[lead.unit]
-            if lu.kind == "result":
-                # the same table's row for this measure in the lead's arm, retrieved or not ("Complete Response: 2")
-                for i, u in enumerate(ldoc.units):
-                    if u.kind == "result" and u.attrs.get("measure") == lu.attrs.get("measure") and u.attrs.get("group") == lu.attrs.get("group"):
-                        ev = Evidence(lead.doc_id, i, u.start, u.end, lead.section, u.kind, u.context, lead.prob, lead.features)
-                        if speaks(ev):
-                            pool.insert(0, ev)
-                            break
+            # the same table's row for this measure in the lead's arm, retrieved or not ("Complete Response: 2")
+            pool = [e for e in siblings if speaks(e)][:1] + pool
             pool.sort(key=lambda e: not same_group(e))  # the lead's own arm first
             extra = next((e for e in pool if can_answer(plan, e, index, settings)), None)
             if extra is not None and len(chosen) < limit + 2:

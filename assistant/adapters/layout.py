@@ -73,6 +73,11 @@ def section_type(path: tuple[str, ...]) -> str:
     return "other"
 
 
+# abbreviations in trial text that never end a sentence ("capecitabine (i.e. Xeloda)", "vs. placebo"); also used by
+# the light splitter that runs at question time (select.quick_sentences)
+SENTENCE_ABBREVIATIONS = ("i.e", "e.g", "vs", "approx", "etc", "incl", "resp", "max", "min", "no", "cf", "al", "ca", "dr")
+
+
 @lru_cache(maxsize=1)
 def _sentence_tokenizer():
     import llama_index.core
@@ -84,8 +89,7 @@ def _sentence_tokenizer():
     from nltk.tokenize import PunktTokenizer
 
     tok = PunktTokenizer("english")
-    # abbreviations in trial text that never end a sentence ("capecitabine (i.e. Xeloda)", "vs. placebo")
-    tok._params.abbrev_types.update({"i.e", "e.g", "vs", "approx", "etc", "incl", "resp", "max", "min", "no", "cf", "al", "ca", "dr"})
+    tok._params.abbrev_types.update(SENTENCE_ABBREVIATIONS)
     return tok
 
 

@@ -72,16 +72,12 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
     counts = Counter(ln.text for ln in lines if ln.text)
     chrome = chrome_patterns()
 
-    def noise(ln: Line) -> bool:
-        t = ln.text
-        if not t:
-            return False
-        if any(p.match(t) for p in chrome):
-            return True
+    is_chrome = [bool(ln.text) and any(p.match(ln.text) for p in chrome) for ln in lines]
+
+    def repeated(t: str) -> bool:
         return counts[t] >= REPEATED_NOISE and ":" not in t and len(t) < 60 and not LIST_RE.match(t)
 
-    is_noise = [noise(ln) for ln in lines]
-    is_chrome = [bool(ln.text) and any(p.match(ln.text) for p in chrome) for ln in lines]
+    is_noise = [is_chrome[i] or (bool(ln.text) and repeated(ln.text)) for i, ln in enumerate(lines)]
     content = [i for i, ln in enumerate(lines) if ln.text and not is_noise[i]]
     nxt: dict[int, int | None] = {}
     for a, b in zip(content, [*content[1:], None]):
