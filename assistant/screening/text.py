@@ -64,6 +64,16 @@ class Token:
         return self.raw[:1].isalnum()
 
 
+def _add_trimmed(spans: list[tuple[int, int]], text: str, s: int, e: int) -> None:
+    """Append text[s:e] without its surrounding whitespace, unless nothing is left."""
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s:
+        spans.append((s, e))
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans. Newlines, '. ' + capital/digit, ';' inside long lines, and bullet markers split."""
     spans: list[tuple[int, int]] = []
@@ -88,22 +98,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         elif c in ".!?" and i + 1 == n:
             cut = True
         if cut:
-            s, e = start, i + 1 if c != "\n" else i
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                spans.append((s, e))
+            _add_trimmed(spans, text, start, i + 1 if c != "\n" else i)
             start = i + 1
         i += 1
-    s, e = start, n
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    if e > s:
-        spans.append((s, e))
+    _add_trimmed(spans, text, start, n)
     # strip leading enumeration like "3. " from the sentence span (notes are sentence-numbered)
     out = []
     for s, e in spans:
