@@ -31,7 +31,8 @@ FIT_SECTIONS = {"Eligibility", "Results", "Adverse Events", "Intervention"}
 def candidate_rows(assistant, question: str, history: list[dict], gold: set[tuple[str, int]], scope: list[str] | None = None) -> list[tuple[list[float], int]]:
     from .query import plan_query
 
-    plan = plan_query(question, assistant.catalog, assistant.df, assistant.n_units, history=history)
+    plan = plan_query(question, assistant.catalog, assistant.df, assistant.n_units, history=history,
+                      context_weight=assistant.settings.context_weight)
     if scope is not None:
         plan.doc_ids = scope
     cands, _ = assistant.retriever.retrieve(question, plan.search_text, plan.doc_ids)

@@ -13,10 +13,11 @@ from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
 from .adapters.layout import section_type
-from .query import ASK_ANYWHERE, Catalog, plan_query, question_parts
+from .query import ASK_ANYWHERE, Catalog, plan_query, question_parts, terms
 from .vocab import drug_mentions, form_pattern
 from .select import (
     Evidence,
+    event_terms,
     score_candidates,
     select_age,
     select_contact,
@@ -157,6 +158,7 @@ class Assistant:
         from .retrieve import HybridRetriever, ScopedBM25
 
         self.settings = settings
+        self._event_words: set[str] | None = None
         self.index_dir = Path(index_dir)
         self.generation, self.meta = check_fingerprint(settings, self.index_dir)
         self.docs: dict[str, ParsedDoc] = {d: sd.doc for d, sd in load_docs(self.generation).items()}
@@ -216,7 +218,8 @@ class Assistant:
             return Answer(shown, compose.phrases()["empty_question"], abstained=True, strategy="invalid")
         if len(question) > s.max_question_chars:
             return Answer(shown, compose.phrases()["too_long"], abstained=True, strategy="invalid")
-        plan = plan_query(question, self.catalog, self.df, self.n_units, history=history, trial=trial)
+        plan = plan_query(question, self.catalog, self.df, self.n_units, history=history, trial=trial,
+                          context_weight=self.settings.context_weight)
         citer = compose.Citer(self)
         if plan.unknown:
             names = ", ".join(plan.unknown)
@@ -344,7 +347,15 @@ class Assistant:
         if DEPENDENT_PART.search(piece) or (len(piece.split()) <= 2 and not NCT_IN.search(piece)):
             return False  # "which arm came out ahead?", "and how often?" lean on the other part
         sub = plan_query(piece, self.catalog, self.df, self.n_units)
-        return sub.value_type_explicit or sub.strategy in ("age", "contact") or any(c.topic and c.weight >= 0.5 for c in sub.concepts)
+        return (sub.value_type_explicit or sub.strategy in ("age", "contact") or any(c.topic and c.weight >= 0.5 for c in sub.concepts)
+                or any(c.weight >= 1.0 and terms(c.name) <= self.event_words for c in sub.concepts))  # "were there any cardiac arrests?"
+
+    @property
+    def event_words(self) -> set[str]:
+        """The words of the events the documents' adverse-event tables list."""
+        if self._event_words is None:
+            self._event_words = {t for doc in self.docs.values() for name in event_terms(doc) for t in terms(name)}
+        return self._event_words
 
     def _answer_parts(self, question: str, parts: list[str], audience: str, plan, history: list[dict], trace: dict) -> Answer:
         """A question asking several things ("what phase is it, and who sponsors it?"): each part is planned,
@@ -358,7 +369,7 @@ class Assistant:
         context = parts[0][: lead.start()].strip(" ,;:–—-") if lead and lead.start() > 0 else ""
         for i, part in enumerate(parts):
             asked = f"{context}, {part}" if context and i else part  # "In the X arm, …": every part is asked of X
-            sub = plan_query(asked, self.catalog, self.df, self.n_units, history=history)
+            sub = plan_query(asked, self.catalog, self.df, self.n_units, history=history, context_weight=self.settings.context_weight)
             if not sub.named:  # a trial named once holds for every part
                 sub.doc_ids, sub.carried = scope, plan.carried
             elif plan.doc_ids:  # a part naming a drug stays within the trials the whole question names

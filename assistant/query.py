@@ -514,6 +514,7 @@ def plan_query(
     n_units: int,
     history: list[dict] | None = None,
     trial: str | None = None,
+    context_weight: float = 1.0,
 ) -> QueryPlan:
     plan = QueryPlan(question=question)
     history = history or []
@@ -549,6 +550,13 @@ def plan_query(
         plan.doc_ids, plan.carried = carried, True
     plan.unknown = guard_unknown(question, catalog, eligibility_like)
     plan.concepts = extract_concepts(question, names, df, n_units)
+    told = statements(question)
+    if told and context_weight != 1.0:
+        # "My mum has … . She's been offered … . Did anyone get X?": what the user tells is context; the asking
+        # sentence says what to find
+        asked = {c.name for c in extract_concepts(asking_text(question), names, df, n_units)}
+        plan.concepts = [c if c.name in asked else QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic)
+                         for c in plan.concepts]
     users = _user_turns(history)
     if users and (FOLLOWUP_RE.match(question) or len(plan.concepts) <= 1):
         prev = extract_concepts(users[-1], catalog.resolve(users[-1])[1], df, n_units)
@@ -599,6 +607,22 @@ def plan_query(
     return plan
 
 
+# "…, and for how many days, was given in X?": an auxiliary followed by a participle continues a clause, it asks nothing new
+PASSIVE_CONTINUES = re.compile(r"(?:is|are|was|were|has|have|had)\s+(?:\w+ed|given|taken|seen|done|made|shown|known|written|begun|run)\b", re.I)
+SENTENCE_END = re.compile(r"(?<=\?)\s+|(?<=[.!])\s+(?=[A-Z])")
+
+
+def statements(question: str) -> list[str]:
+    """The sentences of a question that tell rather than ask ("My mum is 70."), when another sentence asks."""
+    if "?" not in question:
+        return []
+    return [s for s in SENTENCE_END.split(question.strip()) if not s.endswith("?")]
+
+
+def asking_text(question: str) -> str:
+    return " ".join(s for s in SENTENCE_END.split(question.strip()) if s.endswith("?"))
+
+
 def question_parts(question: str, asks=None) -> list[str]:
     """The separate questions in one ("what phase is it, is it randomised, and how many will it enrol?"): clauses
     and sentences that each start with a question word (or "and the …?") and each ask something of their own —
@@ -607,11 +631,19 @@ def question_parts(question: str, asks=None) -> list[str]:
     asks = asks or (lambda piece: len(terms(piece) - STOP) >= 1)
     parts: list[str] = []
     prefix = ""
-    for sentence in re.split(r"(?<=\?)\s+", question.strip()):
+    asking = "?" in question
+    for sentence in SENTENCE_END.split(question.strip()):
+        if asking and not sentence.endswith("?"):
+            # a statement ("My mum has … . She's been offered …"): what the next part is asked about
+            if parts and not prefix:
+                parts[-1] = f"{parts[-1]}. {sentence}"
+            else:
+                prefix += sentence + " "
+            continue
         for piece in (p.strip(" ,;?") for p in PART_SPLIT.split(sentence)):
             if not piece:
                 continue
-            starts = ASK_RE.match(piece) or (not parts and ASK_ANYWHERE.search(piece))
+            starts = (ASK_RE.match(piece) and not PASSIVE_CONTINUES.match(piece)) or (not parts and ASK_ANYWHERE.search(piece))
             if starts and asks(piece):
                 parts.append(f"{prefix}{piece}")
                 prefix = ""

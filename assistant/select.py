@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
 from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
@@ -177,7 +177,8 @@ def unit_features(plan: QueryPlan, cand: Candidate, doc, unit, bm25_max: float, 
         "type_missing": 1.0 if plan.value_type and not typed else 0.0,
         "section": 1.0 if expected and stype in expected else 0.0,
         "kind_result": 1.0 if unit.kind in ("result", "adverse_event") and plan.value_type in ("percent", "duration", "count") else 0.0,
-        "methods": 1.0 if METHODS_RE.search(text) or FIRST_PERSON_RE.search(text) else 0.0,
+        # a criterion's "defined as" sets a threshold; it is not a methods sentence
+        "methods": 1.0 if unit.kind != "criterion" and (METHODS_RE.search(text) or FIRST_PERSON_RE.search(text)) else 0.0,
         "entity": 1.0 if any(form_pattern(n).search(text) for n in plan.entities) else 0.0,
     }
     return f, (start, end)
@@ -322,6 +323,7 @@ def is_label(doc, unit) -> bool:
 def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit: int | None = None) -> list[Evidence]:
     """The best unit that can answer, the ones nearly as good, units that answer a part of the question the others
     do not, and — for a result row — the same measure's rows for the other groups. [] to abstain."""
+    plan = with_named_events(plan, scored, index)
     leads = [ev for ev in scored if ev.prob >= settings.answer_threshold and can_answer(plan, ev, index, settings)]
     if not leads:
         return []
@@ -381,6 +383,18 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             extra = next((e for e in pool if can_answer(plan, e, index, settings)), None)
             if extra is not None and len(chosen) < limit + 2:
                 take(extra)
+    if plan.value_type == "dose" and len(plan.drugs) > 1:
+        # "doses of carbo, bev and trastuzumab?": a quote for each drug asked about
+        ldoc = index.docs[lead.doc_id]
+        for drug in plan.drugs:
+            names = form_pattern(drug)
+            if any(names.search(index.docs[c.doc_id].text[c.start : c.end]) for c in chosen):
+                continue
+            extra = next((e for e in scored if e.doc_id == lead.doc_id and e.prob >= 0.5 * settings.answer_threshold
+                          and names.search(ldoc.text[e.start : e.end]) and e.features.get("answer_type")
+                          and can_answer(plan, e, index, settings)), None)
+            if extra is not None and len(chosen) < limit + len(plan.drugs):
+                take(extra)
     if plan.value_type in NUMERIC_TYPES and len({e.doc_id for e in scored}) > 1:
         # another document in scope states the asked value too: quote it, so disagreeing sources show
         for doc_id in dict.fromkeys(e.doc_id for e in scored):
@@ -404,30 +418,106 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
                 groups.add(key)
     lead_unit = index.docs[lead.doc_id].units[lead.unit]
     per_arm = ARMS_CONTRAST.search(plan.question) or TOTALS_Q.search(plan.question)
-    if lead_unit.kind == "adverse_event" and not plan.focus and not per_arm and not _asks_particular_event(plan, index.docs[lead.doc_id]):
-        listed = adverse_events_of(index.docs[lead.doc_id], lead_unit, lead, settings.max_events_listed)
-        if len(listed) > 1:
-            return listed  # "what serious adverse events were seen on arm X?": the events that happened, most frequent first
+    if lead_unit.kind == "adverse_event" and not plan.focus and not _asks_particular_event(plan, index.docs[lead.doc_id]):
+        if per_arm:
+            totals = total_rows(index.docs[lead.doc_id], lead_unit, lead)
+            if totals:
+                return totals  # "what proportion had an SAE in the two groups?": each group's total row
+        else:
+            listed = adverse_events_of(index.docs[lead.doc_id], lead_unit, lead, settings.max_events_listed)
+            if len(listed) > 1:
+                return listed  # "what serious adverse events were seen on arm X?": the events that happened, most frequent first
 
-    def row_key(u) -> str | None:
-        if u.kind == "adverse_event" and u.attrs.get("role") == "total":
-            return f"total {u.attrs.get('serious', '')}"  # a group's total row
-        return u.attrs.get("measure") or u.attrs.get("term")
-
-    if lead_unit.kind in ("result", "adverse_event") and row_key(lead_unit):
-        key = row_key(lead_unit)
-        for ev in scored:
-            u = index.docs[ev.doc_id].units[ev.unit]
-            if len(chosen) >= limit + 2:
-                break
-            same = ev.doc_id == lead.doc_id and u.kind == lead_unit.kind and row_key(u) == key
-            if same and u.attrs.get("group") != lead_unit.attrs.get("group") and ev.prob >= 0.5 * settings.answer_threshold:
-                take(ev)  # the same measure in the other groups: arms are read side by side
+    chosen.extend(other_groups_rows(index.docs[lead.doc_id], lead.doc_id, chosen, settings.max_table_rows,
+                                    one_group=lead.features.get("group", 0) > 0 and not per_arm))
     return chosen
 
 
+def row_key(doc, u) -> str | None:
+    """What a result or adverse-event row reports, whatever its group: its measure and category, its event, or
+    its table's total."""
+    if u.kind == "adverse_event" and u.attrs.get("role") == "total":
+        return f"total {u.attrs.get('serious', '')}"  # a group's total row
+    if u.kind == "adverse_event":
+        return u.attrs.get("measure") or event_term(doc, u)
+    return u.attrs.get("measure") and f"{u.attrs['measure']} › {result_category(doc, u)}"
+
+
+def other_groups_rows(doc, doc_id: str, chosen: list[Evidence], limit: int, one_group: bool) -> list[Evidence]:
+    """For each quoted result or adverse-event row, the same row of its table for the groups not quoted yet
+    ("Neutropenia 141/398" and "Neutropenia 95/364"): arms are read side by side. None when the question names
+    one group."""
+    if one_group:
+        return []
+    rows = [(c, doc.units[c.unit]) for c in chosen if c.doc_id == doc_id and doc.units[c.unit].kind in ("result", "adverse_event")]
+    have = {(u.kind, row_key(doc, u), u.attrs.get("group")) for _, u in rows}
+    out = []
+    for c, ru in rows:
+        key = row_key(doc, ru)
+        if not key:
+            continue
+        for i, u in enumerate(doc.units):
+            if len(out) >= limit:
+                return out
+            if u.kind != ru.kind or u.attrs.get("serious") != ru.attrs.get("serious") or row_key(doc, u) != key:
+                continue
+            if (u.kind, key, u.attrs.get("group")) in have:
+                continue
+            have.add((u.kind, key, u.attrs.get("group")))
+            out.append(Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, c.prob, c.features))
+    return out
+
+
+def with_named_events(plan: QueryPlan, scored: list[Evidence], index) -> QueryPlan:
+    """The plan with the adverse events it names that the documents' tables list ("dehydration") among its focus
+    concepts, where the vocabulary does not know them as events."""
+    docs = list(dict.fromkeys(ev.doc_id for ev in scored[:10]))
+    focus = {c.name for c in plan.focus}
+    extra = []
+    for c in plan.concepts:
+        if c.weight < 1.0 or c.name in focus or c.name in GENERIC_FOCUS or c.name in plan.drugs or "safety" not in plan.topics:
+            continue
+        for doc_id in docs:
+            doc = index.docs[doc_id]
+            if any(concept_in(c, t, terms(t)) for t in event_terms(doc)):
+                extra.append(c)
+                break
+    return replace(plan, focus=plan.focus + extra) if extra else plan
+
+
+CATEGORY_RE = re.compile(r"\s*(?:Unit of Measure:.*?\s)??([A-Za-z][^:\n]{0,80}?):\s*[-+<>≤≥]?\s*\d")
+
+
+def result_category(doc, unit) -> str:
+    """The category a result row gives its value for ("Partial Response" of "Partial Response: 146 64.0%"), '' for
+    a row with one value."""
+    text = doc.text[unit.start : unit.end]
+    u = unit.attrs.get("unit")
+    if u and text.lstrip().startswith("Unit of Measure:"):
+        text = text.split(u, 1)[-1] if u in text else text
+    m = CATEGORY_RE.match(text)
+    return m.group(1).strip().lower() if m else ""
+
+
+EVENT_COUNT = re.compile(r"[\s*]*\d+\s*/\s*\d+.*$", re.S)
+
+
+def event_term(doc, unit) -> str:
+    """An adverse-event row's event name ("Febrile neutropenia" of "Febrile neutropenia 27/364 (7.42%)")."""
+    return unit.attrs.get("term") or EVENT_COUNT.sub("", doc.text[unit.start : unit.end]).strip().lower()
+
+
+def event_terms(doc) -> list[str]:
+    """The event names of a document's adverse-event tables (total rows left out)."""
+    cache = getattr(doc, "_event_terms", None)
+    if cache is None:
+        cache = list(dict.fromkeys(event_term(doc, u) for u in doc.units if u.kind == "adverse_event" and u.attrs.get("role") != "total"))
+        object.__setattr__(doc, "_event_terms", cache)
+    return cache
+
+
 ARMS_CONTRAST = re.compile(
-    r"\b(?:each|both|all|either|the two|other) (?:arms?|groups?|cohorts?)\b|\bsame\b|\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b"
+    r"\b(?:each|both|all|either|the two|other)(?: (?:treatment|study|dose|randomi[sz]ed))? (?:arms?|groups?|cohorts?)\b|\bsame\b|\bvs\.?(?=\s)|\bversus\b|\bcompared (?:with|to)\b|\bwith or without\b"
     r"|\b(?:arm|group|cohort)\b.{3,80}\b(?:arm|group|cohort)\b|\bthan (?:those|the|people|patients|participants|women|men|in|on|with)\b",
     re.I,
 )
@@ -474,6 +564,13 @@ def adverse_events_of(doc, lead_unit, lead: Evidence, limit: int) -> list[Eviden
             events.append((-int(m.group(1)), i, ev))
     events.sort(key=lambda t: (t[0], t[1]))
     return ([total] if total else []) + [ev for _, _, ev in events[:limit]]
+
+
+def total_rows(doc, lead_unit, lead: Evidence) -> list[Evidence]:
+    """The total row of each group in the adverse-event table ``lead_unit`` is read from (serious or other)."""
+    return [Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features)
+            for i, u in enumerate(doc.units)
+            if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("serious") == lead_unit.attrs.get("serious")]
 
 
 AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years|yrs)", re.I)

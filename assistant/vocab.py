@@ -66,13 +66,16 @@ def form_pattern(form: str) -> re.Pattern:
     body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
     flags = 0 if is_acronym(form) else re.I
     end = r"(?![A-Za-z])" if form[-1:].isalpha() else r"(?![A-Za-z0-9])"  # "Neutropenia3/53", "FEC100": a glued number ends the word
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?:s|es)?{end}", flags)
+    return re.compile(rf"(?<![A-Za-z0-9]){body}{CODE_TAIL if is_acronym(form) else ''}(?:s|es)?{end}", flags)
+
+
+CODE_TAIL = r"(?!-\d)"  # an acronym followed by "-<digits>" is a drug code ("PD-0332991"), not the acronym
 
 
 def _form_body(form: str) -> str:
     body = re.escape(form.translate(DASHES))
     body = body.replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
-    return body if is_acronym(form) else f"(?i:{body})"
+    return body + CODE_TAIL if is_acronym(form) else f"(?i:{body})"
 
 
 @lru_cache(maxsize=8192)

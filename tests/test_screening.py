@@ -739,3 +739,52 @@ def test_habitual_use_satisfies_concurrent_use():
     crit = "No concurrent grapefruit juice consumption"
     assert check_criterion("He drinks grapefruit juice every morning.", crit, "inclusion").status == "fails"
     assert check_criterion("He had grapefruit juice once last year.", crit, "inclusion").status == "meets"
+
+
+def test_a_severe_description_anywhere_contradicts_a_mild_requirement():
+    crit = "Participants must be experiencing symptoms of mild cognitive impairment"
+    note = "A 62-year-old man has progressive memory loss. Examination confirms severe cognitive deficits."
+    assert _cc(note, crit, "inclusion") == "fails"
+    assert _cc("A 62-year-old man has progressive memory loss.", crit, "inclusion") == "unknown"
+    assert _cc("A 62-year-old man has mild memory loss.", crit, "inclusion") == "meets"
+
+
+def test_a_bare_organ_adjective_takes_the_head_noun_of_the_next_alternative():
+    crit = "Renal or hepatic disease assessed by history and by pre-drug blood tests"
+    assert _cc("A 50-year-old man with chronic kidney disease.", crit, "exclusion") == "fails"
+    assert _cc("A 50-year-old man with cirrhosis.", crit, "exclusion") == "fails"
+    assert _cc("A 50-year-old man with a sprained ankle.", crit, "exclusion") == "meets"
+
+
+def test_oliguria_by_urine_output_is_acute_kidney_injury_not_chronic_renal_failure():
+    note = "A 6-month-old infant has a urine output of less than 0.2 mL/kg/hr after major surgery."
+    assert _cc(note, "Renal disease", "exclusion") == "fails"
+    assert _cc(note, "Chronic renal failure with chronic renal replacement therapy", "exclusion") == "meets"
+    assert _cc("A 6-month-old infant has a urine output of 1.5 mL/kg/hr after surgery.", "Renal disease", "exclusion") == "meets"
+    assert _cc("A 6-month-old infant has a urine output of more than 0.3 mL/kg/hr.", "Renal disease", "exclusion") == "meets"
+    assert _cc("A 70-year-old man with oliguria.", "Acute kidney injury", "inclusion") == "meets"
+
+
+def test_lesions_seen_by_a_dermatologist_are_skin_lesions_but_not_ill_health():
+    crit = "Subjects with visible skin disease, tattoos, skin condition, or abnormal skin color"
+    note = "A 43-year-old woman visits her dermatologist for lesions on her neck. Each lesion is small and pedunculated."
+    assert _cc(note, crit, "exclusion") == "fails"
+    assert _cc(note, crit, "inclusion") == "meets"
+    assert _cc("A 43-year-old woman has a lesion in the liver on CT. Her skin is pale.", crit, "exclusion") == "meets"
+    assert _cc(note, "Healthy subjects", "inclusion") != "fails"
+
+
+def test_uterine_pathology_and_an_exception_naming_a_kind_of_it():
+    crit = "Evidence of uterine pathology other than leiomyoma"
+    assert _cc("Ultrasound reports an enlarged uterus with multiple cystic areas.", crit, "exclusion") == "fails"
+    assert _cc("A 40-year-old woman with uterine fibroids on ultrasound.", crit, "exclusion") == "meets"
+    assert _cc("Ultrasound reports an enlarged uterus with multiple cystic areas.", "Patients with adenomyosis", "exclusion") == "meets"
+
+
+def test_pain_intensity_limit_read_from_a_score_or_from_the_words_for_the_pain():
+    crit = "Reported pain greater than or equal to 3 out of 10"
+    assert _cc("A 40-year-old woman with excruciating pain in her right arm.", crit, "inclusion") == "meets"
+    assert _cc("A 40-year-old woman with mild pain in her knee.", crit, "inclusion") == "unknown"
+    assert _cc("A 40-year-old woman rates her knee pain 2/10.", crit, "inclusion") == "fails"
+    assert _cc("A 40-year-old woman with knee pain.", crit, "inclusion") == "unknown"
+    assert _cc("A 40-year-old woman with moderate pain.", "Pain score below 3/10", "exclusion") == "meets"

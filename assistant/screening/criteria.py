@@ -250,6 +250,15 @@ def _op_of(m: re.Match) -> str:
     return ">="
 
 
+_PAIN_CRIT = re.compile(rf"\bpain\b[^.;]{{0,40}}?(?:{_OP_RE})\s*(?P<num>\d{{1,2}}(?:\.\d)?)\s*(?:/\s*10\b|out of 10\b|on a (?:0|1)\s*(?:-|to)\s*10)", re.I)
+
+
+def parse_pain(text: str) -> dict | None:
+    """A pain-intensity limit on the 0-10 numeric rating scale ("pain greater than or equal to 3 out of 10")."""
+    m = _PAIN_CRIT.search(text)
+    return {"op": _op_of(m), "value": float(m.group("num"))} if m else None
+
+
 _BP_RE = re.compile(r"(?:hypertension|blood pressure|\bbp\b)[^.;]{0,30}?(>=|>|<=|<|greater than|more than|above|over|of)\s*(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm\s*(?:of\s*)?hg)?", re.I)
 
 
@@ -774,6 +783,8 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
         pass
     elif le:
         add("life_expectancy", days=to_days(le.group(1), le.group(2)))
+    elif pain := parse_pain(main):
+        add("pain", **pain)
     elif ctype == "inclusion" and len(main) < 160 and _scale_check(main) is not None:
         add("scale", **_scale_check(main))
     elif ctype == "inclusion" and re.search(r"child[- ]pugh", low):

@@ -111,23 +111,8 @@ def criterion_groups(text: str, ctype: str) -> tuple[Group, ...]:
         or_seps.append(r"\band\b")
     groups: list[Group] = []
     for gtext in _split_top(t_main, and_seps):
-        alts = [a.strip() for a in _split_top(gtext, or_seps)]
-        phrases = [_phrase(a) for a in alts]
-        phrases = [p for p in phrases if p.units or p.qualifiers]
-        # distribute a trailing head noun to bare organ adjectives: "liver or renal dysfunction"
-        if phrases:
-            last = phrases[-1]
-            head = None
-            toks = tokenize(alts[-1]) if alts else []
-            if toks and toks[-1].stem in _HEADS:
-                head = toks[-1].raw
-            if head:
-                fixed = []
-                for a, p in zip([a for a in alts if _phrase(a).units or _phrase(a).qualifiers], phrases):
-                    if p is not last and p.units and all(k == "stem" and v in _ORGANS for k, v in p.units):
-                        p = _phrase(a + " " + head)
-                    fixed.append(p)
-                phrases = fixed
+        alts = [a for a in (a.strip() for a in _split_top(gtext, or_seps)) if _phrase(a).units or _phrase(a).qualifiers]
+        phrases = _distribute_heads(alts)
         # shared modifiers of a bare last noun: "central venous puncture or catheterization" -> "central venous catheterization"
         if len(phrases) == 2 and len(alts) == 2:
             p0, p1 = phrases
@@ -159,6 +144,25 @@ def criterion_groups(text: str, ctype: str) -> tuple[Group, ...]:
         if extra and ctype == "exclusion":
             groups[0].alternatives.extend(extra)
     return tuple(groups)
+
+
+def _head_noun(alt: str) -> str | None:
+    """The first head noun of an alternative ("disease" in "hepatic disease assessed by history")."""
+    return next((tk.raw for tk in tokenize(alt) if tk.stem in _HEADS), None)
+
+
+def _distribute_heads(alts: list[str]) -> list[Phrase]:
+    """Phrases of the alternatives, a bare organ adjective taking the head noun of the next alternative that has
+    one: "liver or renal dysfunction", "renal or hepatic disease assessed by history"."""
+    out = []
+    for k, a in enumerate(alts):
+        p = _phrase(a)
+        if p.units and all(kind == "stem" and v in _ORGANS for kind, v in p.units):
+            head = next((h for h in map(_head_noun, alts[k + 1:]) if h), None)
+            if head:
+                p = _phrase(a + " " + head)
+        out.append(p)
+    return out
 
 
 @lru_cache(maxsize=16384)

@@ -113,6 +113,7 @@ class PatientDoc:
         self._triggers: dict[int, list] = {}
         self.family_sentences = {si for si in range(len(self.sentences)) if self._family_subject(si)}
         self.hits: list[Hit] = lex.find(self.tokens)
+        self.hits += [h for h in finding_hits(self) if not any(o.i <= h.i < o.j for o in self.hits)]
         self.negated_spans: list[tuple[int, int]] = []  # mentions a domain rule reads as absent (negative test, vaccination)
         self.resolved_spans: list[tuple[int, int]] = []  # conditions described as cured / controlled (not active)
         self.stem_index: dict[str, list[int]] = {}
@@ -165,6 +166,27 @@ class PatientDoc:
 
     def days_ago(self, si: int) -> float | None:
         return sentence_days_ago(self.sentence_text(si))
+
+
+# Findings that name a condition without its word: a measured sign meeting the condition's definition, or a word
+# that the setting makes specific (a lesion seen by a dermatologist is a skin lesion).
+_URINE_OUTPUT = re.compile(r"\burine output\b[^.;\d]{0,30}?(?:less than|below|under|<)?\s*(\d+(?:\.\d+)?)\s*m[lL]\s*/\s*kg\s*/\s*h", re.I)
+_OLIGURIA_ML_KG_H = 0.5  # KDIGO urine-output criterion of acute kidney injury
+_LESION = re.compile(r"\blesions?\b", re.I)
+_SKIN_WORDS = re.compile(r"\bskin\b|\bcutaneous\b|\bpedunculated\b|\bhyperpigment\w*|\bflesh[- ]colou?red\b", re.I)
+
+
+def finding_hits(doc: "PatientDoc") -> list[Hit]:
+    """Concept hits for findings described without the condition's name (see above)."""
+    out = []
+    for m in _URINE_OUTPUT.finditer(doc.text):
+        if float(m.group(1)) < _OLIGURIA_ML_KG_H and not re.search(r"more|greater|above|over|>", m.group(0), re.I):
+            out.append(("oliguria", m.start(), m.end()))
+    seen_by_dermatologist = bool(re.search(r"\bdermatolog\w*", doc.text, re.I))
+    for m in _LESION.finditer(doc.text):
+        if seen_by_dermatologist or _SKIN_WORDS.search(doc.sentence_text(doc.sentence_of_char(m.start()))):
+            out.append(("skin_lesion", m.start(), m.end()))
+    return [Hit(*doc.token_range(s, e), "concept", cid) for cid, s, e in out]
 
 
 _AGO_RE = re.compile(rf"\b({NUM})\s*-?\s*({TIME_UNIT})\s+(?:ago|earlier|before|prior|previously|back)\b", re.I)

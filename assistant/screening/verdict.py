@@ -40,7 +40,7 @@ from .patient import Fact, PatientFacts, extract_patient
 from .structure import cohort_concepts, is_criterion, repair_headings
 from .truth import Truth, _T
 from . import onco_checks as OC
-from .text import NUM, TIME_UNIT, clean, to_days
+from .text import NUM, TIME_UNIT, clean, to_days, tokenize
 
 
 # ------------------------------------------------------------------ public data types
@@ -296,6 +296,32 @@ def _ps(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
 
 def _cmp(op: str, x: float, v: float) -> bool:
     return {">=": x >= v, ">": x > v, "<=": x <= v, "<": x < v, "=": abs(x - v) < 1e-9}.get(op, x >= v)
+
+
+_PAIN_SCORE = re.compile(r"\bpain\b[^.;\d]{0,30}?(\d{1,2}(?:\.\d)?)\s*(?:/\s*10|out of 10)|(\d{1,2}(?:\.\d)?)\s*(?:/\s*10|out of 10)\s+pain", re.I)
+# words for pain intensity and the 0-10 numeric-rating range each usually stands for
+_PAIN_WORDS = [(r"excruciating|unbearable|agoni[sz]ing|intense|intolerable|severe|worst", (7.0, 10.0)),
+               (r"moderate", (4.0, 6.0)), (r"mild|slight", (1.0, 3.0))]
+
+
+def _pain(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
+    """Pain intensity against a 0-10 limit: a score the patient gives, else the words describing the pain."""
+    op, v = c.params["op"], c.params["value"]
+    want = f"pain {op} {v:g}/10"
+    m = _PAIN_SCORE.search(pf.text)
+    if m:
+        x = float(m.group(1) or m.group(2))
+        ok = _cmp(op, x, v)
+        return _T(ok, f"pain {x:g}/10 {'meets' if ok else 'does not meet'} {want}", [Fact("pain", x, m.start(), m.end(), m.group(0))])
+    for words, (lo, hi) in _PAIN_WORDS:
+        w = re.search(rf"\b(?:{words})\w*\s+(?:\w+\s+)?pain\b|\bpain\b[^.;]{{0,20}}\b(?:{words})", pf.text, re.I)
+        if w and not pf.doc.assertion_chars(w.start(), w.end()).negated:
+            f = Fact("pain", None, w.start(), w.end(), w.group(0))
+            if _cmp(op, lo, v) == _cmp(op, hi, v):
+                ok = _cmp(op, lo, v)
+                return _T(ok, f"“{w.group(0)}” {'meets' if ok else 'does not meet'} {want}", [f])
+            return _T(None, f"“{w.group(0)}”: no score to compare with {want}", [f])
+    return _T(None, "pain intensity not reported", silent=True)
 
 
 def _lab_one(pf: PatientFacts, th: dict) -> Truth:
@@ -1243,7 +1269,8 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
         best_state = "silent"
         best_ev: list = []
         best_reason = ""
-        order = {"true": 5, "qual": 4, "uncertain": 3, "time": 3, "partial": 2, "false": 1, "silent": 0}
+        # a severity that contradicts the criterion's ("severe" for "mild") outranks a mention silent on severity
+        order = {"true": 5, "contra": 4.5, "qual": 4, "uncertain": 3, "time": 3, "partial": 2, "false": 1, "silent": 0}
         for ph in g.alternatives:
             for m in find_mentions(pf, ph):
                 if m.family or m.hypothetical:
@@ -1264,7 +1291,7 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
                     st = "uncertain"
                     reason = f"“{ph.text}” possible but not confirmed"
                 elif "mild-contradicted" in m.missing_quals:
-                    st = "false"
+                    st = "contra"
                     reason = f"“{ph.text.strip()}”: the patient's condition is described as severe, not mild"
                 elif not m.qualifiers_ok:
                     st = "qual"
@@ -1294,7 +1321,7 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
                         best_ev = []
                     best_state, best_reason = st, reason
                     best_ev.append(m)
-        group_results.append((best_state, best_ev, best_reason))
+        group_results.append(("false" if best_state == "contra" else best_state, best_ev, best_reason))
     states = [s for s, _, _ in group_results]
     ev_m = [m for _, ms, _ in group_results for m in ms[:2]]
     ev = [Fact("mention", m.phrase.text, m.start, m.end, pf.text[m.start:m.end], m.negated) for m in ev_m]
@@ -1329,12 +1356,23 @@ _EXC_QUALS = [("asymptomatic", r"\basymptomatic\b|\bno symptoms\b"), ("stable", 
                ("not requiring intervention", r"\bnot requiring (?:\w+ )?(?:intervention|drainage|treatment)|\bno (?:intervention|drainage) (?:needed|required)")]
 
 
+def _named_by_exception(pf: PatientFacts, m, exc: str) -> bool:
+    """The patient's condition is (a kind of) the concept an exception names ("uterine pathology other than
+    leiomyoma" and a patient with fibroids)."""
+    lex = get_lexicon()
+    named = {h.id for h in lex.find(tokenize(exc), ("concept",))}
+    i, j = pf.doc.token_range(m.start, m.end)
+    return any(h.kind == "concept" and i <= h.i < j and named & lex.concept_ancestors(h.id) for h in pf.doc.hits)
+
+
 def _exception_allows(pf: PatientFacts, m, crit: ParsedCriterion) -> str | None:
     """A criterion's exception ("asymptomatic, minimal effusion not requiring intervention is allowed") that the
     patient's own sentence about the condition meets."""
     exc = " ".join(crit.exceptions).lower()
     if not exc:
         return None
+    if _named_by_exception(pf, m, exc):
+        return "named as an exception"
     s0, e0 = pf.doc.sentences[m.sent]
     sent = pf.text[s0:e0].lower()
     for name, pat in _EXC_QUALS:
@@ -1382,7 +1420,7 @@ def _freetext(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
 # ------------------------------------------------------------------ combination and verdicts
 
 _EVAL = {"healthy": lambda pf, c, crit: _healthy(pf, c, crit), "age": _age, "sex": _sex, "consent": _consent, "compliance": _compliance, "trial_participation": _participation,
-         "pregnancy": _pregnancy, "contraception": _contraception, "ps": _ps, "labs": _labs, "brain_mets": _brain,
+         "pregnancy": _pregnancy, "pain": _pain, "contraception": _contraception, "ps": _ps, "labs": _labs, "brain_mets": _brain,
          "leptomeningeal": _lepto, "therapy": _therapy, "lines": _lines, "steroids": _steroids, "infection": _infection,
          "other_malignancy": _other_malignancy, "transplant": _transplant, "hypersensitivity": _hypersens,
          "diagnosis": _diagnosis, "histology": _histology, "stage": _stage,
@@ -1416,8 +1454,12 @@ def _evidence_texts(pf: PatientFacts, facts: list[Fact]) -> list[str]:
     return out[:4]
 
 
+# facts that do not by themselves make a person unwell ("healthy volunteers"): states, exposures, benign skin lesions
+_NOT_ILLNESS = ("smoking", "pregnancy", "menopause", "postpartum", "lactation", "allergy", "surgery", "transplant", "skin_lesion")
+
+
 def _healthy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
-    ill = [f for f in pf.conditions if f.affirmed and not f.historical and f.value not in ("smoking", "pregnancy", "menopause", "postpartum", "lactation", "allergy", "surgery", "transplant")]
+    ill = [f for f in pf.conditions if f.affirmed and not f.historical and f.value not in _NOT_ILLNESS]
     if ill:
         return _T(False, f"patient has {ill[0].text}", ill[:1])
     m = re.search(r"\b(?:generally |otherwise |previously )?healthy\b|\bno (?:past )?medical (?:history|problems)\b|\bno health problems\b", pf.text, re.I)

@@ -1,0 +1,82 @@
+"""Evidence selection helpers on a small two-arm report (no index needed): arms read side by side, group totals,
+events the vocabulary does not know, result categories."""
+
+from types import SimpleNamespace
+
+from assistant.adapters import nli4ct
+from assistant.query import QConcept, QueryPlan, question_parts
+from assistant.select import Evidence, other_groups_rows, result_category, row_key, total_rows, with_named_events
+
+RECORD = {
+    "Clinical Trial ID": "NCT09999992",
+    "Results": [
+        "Outcome Measurement: ", "  Best Overall Response", "  Time frame: week 24",
+        "Results 1: ", "  Arm/Group Title: Drug A", "  Overall Number of Participants Analyzed: 230", "  Measure Type: Count of Participants",
+        "  Unit of Measure: Participants  Complete Response: 3 1.3%", "  Partial Response: 157 68.3%", "  Stable Disease: 49 21.3%",
+        "Results 2: ", "  Arm/Group Title: Drug B", "  Overall Number of Participants Analyzed: 228", "  Measure Type: Count of Participants",
+        "  Unit of Measure: Participants  Complete Response: 0 0.0%", "  Partial Response: 146 64.0%", "  Stable Disease: 50 21.9%",
+    ],
+    "Adverse Events": [
+        "Adverse Events 1:", "  Total: 21/519 (4.05%)", "  Dehydration 5/519 (0.96%)", "  Neutropenia 7/519 (1.35%)",
+        "Adverse Events 2:", "  Total: 119/532 (22.37%)", "  Dehydration 2/532 (0.38%)", "  Neutropenia 95/532 (17.86%)",
+    ],
+}
+
+
+def _doc():
+    text, units = nli4ct.parse(RECORD)
+    return SimpleNamespace(text=text, units=units)
+
+
+def _ev(doc, i):
+    u = doc.units[i]
+    return Evidence("d", i, u.start, u.end, "", u.kind, u.context, 0.9, {})
+
+
+def _find(doc, needle):
+    return next(i for i, u in enumerate(doc.units) if needle in doc.text[u.start : u.end] and u.kind in ("result", "adverse_event"))
+
+
+def _quotes(doc, evs):
+    return [doc.text[e.start : e.end].strip() for e in evs]
+
+
+def test_a_quoted_row_is_read_with_the_same_row_of_the_other_groups():
+    doc = _doc()
+    chosen = [_ev(doc, _find(doc, "Neutropenia 7/519"))]
+    assert _quotes(doc, other_groups_rows(doc, "d", chosen, limit=6, one_group=False)) == ["Neutropenia 95/532 (17.86%)"]
+    assert other_groups_rows(doc, "d", chosen, limit=6, one_group=True) == []  # the question names one group
+
+
+def test_result_rows_of_one_measure_are_matched_by_category():
+    doc = _doc()
+    pr = doc.units[_find(doc, "Partial Response: 157")]
+    assert result_category(doc, pr) == "partial response"
+    assert result_category(doc, doc.units[_find(doc, "Complete Response: 3")]) == "complete response"
+    chosen = [_ev(doc, _find(doc, "Partial Response: 157"))]
+    assert _quotes(doc, other_groups_rows(doc, "d", chosen, limit=6, one_group=False)) == ["Partial Response: 146 64.0%"]
+    assert row_key(doc, pr).endswith("› partial response")
+
+
+def test_each_groups_total_row():
+    doc = _doc()
+    lead = _ev(doc, _find(doc, "Dehydration 5/519"))
+    assert _quotes(doc, total_rows(doc, doc.units[lead.unit], lead)) == ["Total: 21/519 (4.05%)", "Total: 119/532 (22.37%)"]
+
+
+def test_an_event_the_table_lists_becomes_a_focus_of_a_safety_question():
+    doc = _doc()
+    index = SimpleNamespace(docs={"d": doc})
+    dehydration = QConcept("dehydration", ("dehydration",), 6.0)
+    plan = QueryPlan(question="how many serious dehydration events?", concepts=[dehydration], topics=["safety"])
+    scored = [_ev(doc, _find(doc, "Dehydration 5/519"))]
+    assert [c.name for c in with_named_events(plan, scored, index).focus] == ["dehydration"]
+    plan.topics = ["dosing"]  # not a safety question: nothing added
+    assert with_named_events(plan, scored, index).focus == []
+
+
+def test_statements_before_the_question_are_context_not_parts():
+    q = "My mum has breast cancer that has spread, and she has had two treatments. In the X trial, did anyone get cardiomyopathy?"
+    assert question_parts(q) == [q]
+    assert question_parts("What filgrastim dose, and for how many days, was given in NCT01519700?") == [
+        "What filgrastim dose, and for how many days, was given in NCT01519700?"]
