@@ -413,7 +413,7 @@ def concept_in(c: QConcept, text: str, text_terms: set[str]) -> bool:
 SCREEN_INTENT = re.compile(
     r"\b(?:can|could|would|will|may|might|am|is|are|do|does|should)\s+(?:i|he|she|they|we|you|my \w+|the patient|a patient|this patient|"
     r"someone|somebody|patients?|people|a \d+[- ]year[- ]old|an? \w+)\b[^?.!]{0,60}?\b(?:join|have joined|have been (?:eligible|allowed|accepted)|be eligible|eligible|qualify|have qualified|"
-    r"get (?:into|in on|in|on)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it)|take part|enrol\w*|be (?:accepted|considered|allowed|included)|"
+    r"(?:get|go) (?:into|in on|in|on|onto)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it|nct\d+)|take part|enrol\w*|be (?:accepted|considered|allowed|included)|"
     r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
     r"|\b(?:which|what|any) (?:of (?:these|the|your|those) )?(?:[\w+-]+ ){0,3}?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take|turn \w+ away)\b"
@@ -558,10 +558,10 @@ def plan_query(
         plan.concepts = [c if c.name in asked else QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic)
                          for c in plan.concepts]
     users = _user_turns(history)
+    own = {c.name for c in plan.concepts}
     if users and (FOLLOWUP_RE.match(question) or len(plan.concepts) <= 1):
         prev = extract_concepts(users[-1], catalog.resolve(users[-1])[1], df, n_units)
-        have = {c.name for c in plan.concepts}
-        plan.concepts += [QConcept(c.name, c.forms, 0.35 * c.weight, c.value_type, c.topic) for c in prev if c.name not in have]
+        plan.concepts += [QConcept(c.name, c.forms, 0.35 * c.weight, c.value_type, c.topic) for c in prev if c.name not in own]
     # what is asked
     age = AGE_RE.search(question)
     if age:
@@ -577,6 +577,8 @@ def plan_query(
             plan.value_type = typed[0].value_type
     plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
     plan.focus = focus_concepts(plan)
+    if any(c.name in own for c in plan.focus):  # "And OS and ORR?" after a PFS question asks for OS and ORR only
+        plan.focus = [c for c in plan.focus if c.name in own]
     plan.drugs = [] if patients_own else list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
     plan.conditions = [] if eligibility_like else condition_focus(question)
     if not eligibility_like and not plan.unknown:

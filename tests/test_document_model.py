@@ -216,3 +216,14 @@ def test_nli4ct_adverse_events_are_the_serious_adverse_events_table():
     text, units = nli4ct.parse(record)
     rows = [u for u in units if u.kind == "adverse_event"]
     assert rows and all(u.attrs.get("serious") == "1" for u in rows)
+
+
+def test_arm_descriptions_are_read_with_their_arm_label(tmp_path):
+    (tmp_path / "registry.txt").write_text(
+        "A study of drug X\n\nArms and Interventions\n\nExperimental: Phase II/Arm D\n\nHER2-low breast cancer with brain metastases\n\n"
+        "Active Comparator: Arm E\n\nStandard chemotherapy\n", encoding="utf-8")
+    doc = load_documents([tmp_path], use_manifest=False).docs[0]
+    unit = next(u for u in doc.units if doc.text[u.start : u.end] == "HER2-low breast cancer with brain metastases")
+    assert [doc.text[s:e] for s, e in unit.context] == ["Experimental: Phase II/Arm D"]
+    other = next(u for u in doc.units if doc.text[u.start : u.end] == "Standard chemotherapy")
+    assert other.attrs.get("group") == "Arm E"

@@ -405,7 +405,12 @@ def adverse_event_units(text: str, lines: list[Line], section: tuple[str, ...]) 
 INTERVENTION_HEAD = re.compile(r"^(?:intervention|arm|group|cohort)\s*\d+\s*:?\s*$", re.I)
 
 
+# a registry's arm label: "Experimental: Phase II/Arm D", "Active Comparator: Docetaxel"
+ARM_LABEL = re.compile(r"^(?:experimental|active comparator|placebo comparator|sham comparator|no intervention)\s*:\s*(?P<v>\S.{0,150})$", re.I)
+
+
 def intervention_units(text: str, lines: list[Line], section: tuple[str, ...]) -> list[Unit]:
+    """Intervention lines, each read with the numbered group or arm label it comes under."""
     units: list[Unit] = []
     group_span = None
     group = ""
@@ -416,6 +421,11 @@ def intervention_units(text: str, lines: list[Line], section: tuple[str, ...]) -
         if INTERVENTION_HEAD.match(t):
             group, group_span = t.rstrip(":").strip(), (ln.body_start, ln.body_end)
             units.append(Unit(ln.body_start, ln.body_end, "heading", section))
+            continue
+        label = ARM_LABEL.match(t)
+        if label:  # the label stays quotable; the lines after it are read with it
+            group, group_span = label.group("v").strip(), (ln.body_start, ln.body_end)
+            units.append(Unit(ln.body_start, ln.body_end, "field", section, "", {"role": "group"}))
             continue
         for u in plain_unit(text, ln, section):
             if group_span:
