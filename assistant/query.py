@@ -373,6 +373,11 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: in
     for s, e, c in concept_mentions(working):
         found.append((s, QConcept(c.name, c.forms, 1.0, c.value_type, by_topic.get(c.name))))
         working = working[:s] + " " * (e - s) + working[e:]
+    for name, forms in drug_table().items():  # a drug is found by any of its names ("radium" in the question, "Ra-223" in the unit)
+        m = next((m for f in forms if len(f) >= 3 for m in [form_pattern(f).search(working)] if m), None)
+        if m:
+            found.append((m.start(), QConcept(name, forms, 1.0)))
+            working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
     for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:mg/kg|mg/m2|mg/m²|μg/kg|ug/kg|mg|g/L|mL/min|months|weeks|days)\b", working, re.I):
         found.append((m.start(), QConcept(m.group(0), (m.group(0),))))
         working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
 from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
-from .vocab import condition_mentions, form_pattern
+from .vocab import condition_mentions, drug_pattern, form_pattern
 
 NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the digits in HER2, B7-H3
 CI_LEVEL = re.compile(r"\b9[05]\s?%\s*(?:CI|confidence)", re.I)
@@ -286,7 +286,7 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     tt = terms(text)
     if plan.focus and not any(concept_in(c, text, tt) for c in plan.focus):
         return False
-    if plan.value_type == "dose" and plan.drugs and not any(form_pattern(d).search(text) for d in plan.drugs):
+    if plan.value_type == "dose" and plan.drugs and not any(drug_pattern(d).search(text) for d in plan.drugs):
         return False  # a dose answer names the drug it is the dose of
     if plan.conditions:
         named_here = condition_mentions(text)
@@ -387,7 +387,7 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
         # "doses of carbo, bev and trastuzumab?": a quote for each drug asked about
         ldoc = index.docs[lead.doc_id]
         for drug in plan.drugs:
-            names = form_pattern(drug)
+            names = drug_pattern(drug)
             if any(names.search(index.docs[c.doc_id].text[c.start : c.end]) for c in chosen):
                 continue
             extra = next((e for e in scored if e.doc_id == lead.doc_id and e.prob >= 0.5 * settings.answer_threshold

@@ -115,6 +115,13 @@ def drug_table() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def drug_pattern(name: str) -> re.Pattern:
+    """A drug named by any of its forms in the drug table ("Ra-223" for radium-223 dichloride); other names as written."""
+    forms = drug_table().get(name)
+    return forms_pattern(forms) if forms else form_pattern(name)
+
+
 @lru_cache(maxsize=1)
 def drug_stem_re() -> re.Pattern:
     stems = sorted({s for s in _vocab().get("drug_stems", []) if s}, key=len, reverse=True)
