@@ -788,3 +788,88 @@ def test_pain_intensity_limit_read_from_a_score_or_from_the_words_for_the_pain()
     assert _cc("A 40-year-old woman rates her knee pain 2/10.", crit, "inclusion") == "fails"
     assert _cc("A 40-year-old woman with knee pain.", crit, "inclusion") == "unknown"
     assert _cc("A 40-year-old woman with moderate pain.", "Pain score below 3/10", "exclusion") == "meets"
+
+
+def test_age_sex_shorthand_gives_the_sex_and_a_unit_of_ms_does_not():
+    crit = "Pregnancy or lactation."
+    assert check_criterion("52M, ES-SCLC. QTcF 425 ms.", crit, "exclusion").status == "meets"  # a man: not applicable
+    assert extract_patient("48F, metastatic breast cancer.").sex.value == "female"
+    assert extract_patient("Stage IV NSCLC. QTcF 418 ms.").sex is None  # "ms" is milliseconds, not "Ms"
+    assert extract_patient("Fever 101 F since yesterday.").sex is None  # only an opening "52M" / "48 F" is read
+
+
+def test_lay_performance_status_and_a_treatment_that_stopped_working():
+    crit = "Eastern Cooperative Oncology Group (ECOG) performance status of 0 or 1."
+    note = "Both chemos stopped working. These past few weeks she's in bed most of the day and needs help getting to the bathroom."
+    assert check_criterion(note, crit, "inclusion").status == "fails"
+    assert extract_patient("The chemo stopped working and the scan shows growth.").ps is None  # the drug stopped, not the patient
+    assert extract_patient("He stopped working last year because of fatigue.").ps.value == (1, 2)
+
+
+def test_a_lesion_that_received_radiotherapy_is_not_a_non_irradiated_target():
+    crit = ("At least one measurable target lesion as per RECIST 1.1 that has not been previously irradiated, "
+            "or has demonstrated clear progression after local therapy.")
+    note = "ECOG 1. Only measurable lesion: 27 mm lung mass that received palliative RT 10 wk ago; no restaging since."
+    assert check_criterion(note, crit, "inclusion").status == "unknown"
+    assert check_criterion("ECOG 1. Measurable 27 mm lung mass, never irradiated.", crit, "inclusion").status == "meets"
+
+
+def test_bc_abbreviation_and_a_recurrence_named_by_its_site_are_metastatic_breast_cancer():
+    crit = "Unresectable, locally advanced or metastatic breast cancer."
+    note = "48F. Early HER2+ BC 4 yr ago, adjuvant T-DM1 completed 2.5 yr ago. Now biopsy-proven liver recurrence."
+    assert check_criterion(note, crit, "inclusion").status == "meets"
+    assert check_criterion("48F. Early HER2+ BC, resected 2 years ago.", crit, "inclusion").status == "unknown"
+
+
+def test_a_biopsy_of_a_named_lesion_is_a_specimen_of_the_metastatic_disease():
+    crit = "HER2-positive (IHC 3+ or ISH+) confirmed on specimens taken after confirmed metastatic disease by central testing."
+    note = "51M, HER2-positive metastatic breast cancer (ISH amplified, central lab on bone-lesion biopsy)."
+    assert check_criterion(note, crit, "inclusion").status == "meets"
+
+
+def test_disease_free_interval_from_finished_adjuvant_therapy_to_new_metastases():
+    crit = ("No prior chemotherapy or HER2-targeted therapy for metastatic breast cancer. Participants who have received HER2-directed "
+            "therapy in the adjuvant setting and have a DFI of >6 months from completion of HER2-targeted therapy to metastatic diagnosis are eligible.")
+    note = "55F, HER2+ early BC; adjuvant trastuzumab + pertuzumab, completed {} ago. Now new lung and bone mets."
+    assert check_criterion(note.format("4 months"), crit, "inclusion").status == "fails"
+    assert check_criterion(note.format("2 years"), crit, "inclusion").status == "meets"
+
+
+def test_antibody_based_anticancer_therapy_is_a_class_of_antibodies_not_every_anticancer_drug():
+    crit = ("Antibody-based anticancer therapy within 4 weeks, except for receptor activator of nuclear factor-κb ligand "
+            "(RANKL) inhibitors (eg, denosumab for the treatment of bone metastases).")
+    assert check_criterion("51M. 1L tamoxifen x10 mo -> PD; tamoxifen stopped 4 wk ago.", crit, "exclusion").status == "meets"
+    assert check_criterion("He had pembrolizumab, last dose 2 weeks ago.", crit, "exclusion").status == "fails"
+    assert check_criterion("Bevacizumab with FOLFOX, last dose 10 days ago.", crit, "exclusion").status == "fails"
+    lex = get_lexicon()
+    assert "anticancer_antibody" in lex.drug_classes("trastuzumab deruxtecan")
+    assert "anticancer_antibody" not in lex.drug_classes("denosumab")
+
+
+def test_an_organ_named_as_a_site_of_tumour_invasion_is_not_matched_by_a_mention_of_the_organ():
+    crit = "Tumor invades surrounding important tissues and organs (such as mediastinal great vessels, pericardium, heart, trachea, esophagus, etc.)."
+    note = "During the Herceptin her heart pumping dropped for a while but then came back. Now there are spots in both lungs."
+    assert check_criterion(note, crit, "exclusion").status != "fails"
+    assert check_criterion("CT shows the tumour invading the pericardium and heart.", crit, "exclusion").status == "fails"
+
+
+def test_an_exception_sentence_in_an_inclusion_does_not_turn_a_met_diagnosis_into_a_failure():
+    crit = ("Pathologically or cytologically documented unresectable or metastatic UC of the bladder, renal pelvis, ureter, or urethra. "
+            "Participants with histological variants are allowed if urothelial histology is predominant.")
+    note = "68M, metastatic urothelial carcinoma of the bladder, pure UC histology (no small cell component)."
+    assert check_criterion(note, crit, "inclusion").status == "meets"
+
+
+def test_subtypes_not_allowed_even_if_mixed_inside_an_inclusion_exclude_a_component():
+    crit = ("Pathologically or cytologically documented unresectable or metastatic UC of the bladder, renal pelvis, ureter, or urethra. "
+            "Small cell/neuroendocrine tumors are not allowed even if mixed histology.")
+    note = "Metastatic bladder cancer; pathology: urothelial carcinoma with small cell neuroendocrine component (about 30%)."
+    assert check_criterion(note, crit, "inclusion").status == "fails"
+    assert check_criterion("68M, metastatic urothelial carcinoma of the bladder.", crit, "inclusion").status == "meets"
+
+
+def test_progressing_on_a_drug_whose_last_dose_is_dated_is_not_current_treatment():
+    crit = "No chemotherapy, targeted therapy, immunotherapy or surgery within 2 weeks prior to enrollment."
+    note = "50F, HER2+ MBC. Progressive brain mets on T-DXd. Last T-DXd {} ago."
+    assert check_criterion(note.format("3 wk"), crit, "inclusion").status == "meets"
+    assert check_criterion(note.format("5 days"), crit, "inclusion").status == "fails"

@@ -589,6 +589,7 @@ _NOTE_SENT = re.compile(r"^\W*note\b|\b(?:will|may|shall|can) (?:be )?count(?:ed
                         r"\bwill be used\b|\bare (?:women|men|participants|subjects) who\b|\bis defined as\b|\bare defined as\b|\bshould be monitored\b|"
                         r"\bwill not be considered\b|\bplease note\b", re.I)
 _EXC_SENT = re.compile(r"\b(?:are|is|will be|may be)\s+(?:eligible|allowed|permitted|considered for inclusion)\b|\bmay (?:be )?(?:enrolled|included|participate)\b", re.I)
+_NOT_ALLOWED = re.compile(r"\s+(?:are|is)\s+(?:not\s+(?:allowed|eligible|permitted)|excluded)\b", re.I)
 _REQ_SENT = re.compile(r"^\W*(?:no|not)\s+(?:prior|previous)\b|^\W*(?:patients?|subjects?|participants?)\s+(?:must|should)\b|^\W*must\s+(?:have|not)\b", re.I)
 
 
@@ -621,9 +622,12 @@ def _special_form(t: str, listed: str) -> ParsedCriterion | None:
     if listed == "inclusion":
         sents = _sentences(t)
         req = [x for x in sents[1:] if _COND_RE.match(x) or _IF_RE.match(x) or _REQ_SENT.match(x)]
-        if len(sents) > 1 and req:
-            # the first sentence and the further requirements; descriptive sentences in between are left out
-            parts = [parse_criterion(x, "inclusion") for x in [sents[0]] + req]
+        banned = [x for x in sents[1:] if _NOT_ALLOWED.search(x) and x not in req]
+        if len(sents) > 1 and (req or banned):
+            # the first sentence and the further requirements; descriptive sentences in between are left out;
+            # "X are not allowed (even if ...)" inside an inclusion is an exclusion of X
+            parts = [parse_criterion(x, "inclusion") for x in [sents[0]] + req] + \
+                    [parse_criterion(_NOT_ALLOWED.sub(" ", x).strip(" ."), "exclusion") for x in banned]
             return ParsedCriterion(t, "inclusion", listed, [Check("all_of", {"parts": parts}, t)],
                                    importance="key" if any(p.importance == "key" for p in parts) else parts[0].importance)
     return None
@@ -917,11 +921,12 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                 # a site-specific type named next to its umbrella ("squamous cell carcinoma of the oral cavity, ...,
                 # hnscc") keeps the specific ones
                 concepts = [x for x in concepts if not any(o != x and x in lex.concept_ancestors(o) for o in concepts)] if site_hits else concepts
-                if concepts:
+                hm = _HIST_CRIT.findall(main)
+                if concepts and not (ctype == "exclusion" and hm and re.search(r"\beven (?:if|when|with|as)\b[^.;]{0,25}\b(?:mixed|component)", main, re.I)):
+                    # ("X tumours even if mixed histology": any X component excludes, whatever the main type)
                     bare = re.sub(r"\([^)]*\)|[^.;,]*\b(?:are|is) not (?:eligible|allowed)[^.;]*", " ", main)
                     qual = sorted({q.lower()[:6] for q in re.findall(r"\b(combined|mixed|transform\w*|composite)\b", bare, re.I)})
                     add("diagnosis", concepts=concepts, qualifiers=qual)
-                hm = _HIST_CRIT.findall(main)
                 if hm:
                     add("histology", allowed=[h.lower().replace("-", " ") for h in hm])
                 if _STAGE_CRIT.search(main):

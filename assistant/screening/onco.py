@@ -36,6 +36,7 @@ _ADVANCED = re.compile(r"\b(?:metastatic|advanced|palliative|r/m|recurrent/metas
                        r"after (?:the )?(?:recurrence|relapse))\b|\b(?-i:[1-9]L)\b", re.I)
 _RECUR = re.compile(r"\b(?:came back|come back|comes back|recur\w*|relaps\w*|metastatic (?:recurrence|relapse)|has (?:now )?spread|it'?s (?:now )?spread|"
                     r"spread to|now metastatic|became metastatic)\b", re.I)
+_NEW_METS = re.compile(r"\bnow\b[^.;]{0,30}?\b(?:mets|metastas[ie]s|metastatic)\b", re.I)  # "now new lung and bone mets": the recurrence
 _ANTICANCER = "anticancer_therapy"
 
 
@@ -94,6 +95,7 @@ def _timing(doc: PatientDoc, pf: PatientFacts) -> None:
             if months > 0 and (f.days_ago is None or f.detail.get("timing") is None):
                 f.days_ago = max(f.days_ago or 0.0, months * 30.4)
                 f.detail["timing"] = "date"
+    _date_other_mentions(pf)
     # "last dose 5 weeks ago", "last Enhertu was about a month ago": nothing anticancer was given since
     m = None
     for mm in re.finditer(rf"\blast\s+(dose|treatment|cycle|infusion|therapy|chemo\w*|[\w-]+)\s+(?:of\s+[\w/+-]+\s+)?(?:was\s+|given\s+)?(?:about\s+|approximately\s+|around\s+|~)?({NUM})\s*({TIME_UNIT}|wk|mo)\.?\s+ago\b", text, re.I):
@@ -117,6 +119,21 @@ def _timing(doc: PatientDoc, pf: PatientFacts) -> None:
                 if _is_anticancer(f) and not f.detail.get("current") and f.start < m.end() + 200:
                     if f.days_ago is None or f.days_ago < d:
                         f.days_ago = d
+
+
+def _date_other_mentions(pf: PatientFacts) -> None:
+    """"Progressed on T-DXd ... last T-DXd 3 wk ago": a drug whose last dose is dated in its own clause is not current
+    where another mention only says the disease progressed on it."""
+    last: dict[str, float] = {}
+    for f in pf.drugs:
+        name = f.value.get("drug")
+        if name and f.days_ago is not None and f.detail.get("timing") == "clause":
+            last[name] = min(last.get(name, f.days_ago), f.days_ago)
+    for f in pf.drugs:
+        name = f.value.get("drug")
+        if name in last and f.days_ago is None and f.detail.get("current") and f.detail.get("progressed"):
+            f.detail["current"] = False
+            f.days_ago = last[name]
 
 
 def _therapy_setting(doc: PatientDoc, pf: PatientFacts) -> None:
@@ -314,7 +331,7 @@ def _dfi(doc: PatientDoc, pf: PatientFacts) -> None:
     early = [f for f in pf.drugs if f.affirmed and _is_anticancer(f) and f.detail.get("setting") == "early"]
     if not early:
         return
-    rm = _RECUR.search(text)
+    rm = _RECUR.search(text) or _NEW_METS.search(text)
     if rm is None:
         return
     rec_si = doc.sentence_of_char(rm.start())
@@ -414,6 +431,8 @@ def _adverse_events(doc: PatientDoc, pf: PatientFacts) -> None:
                                       negated=True, detail={"resolved": False, "summary": True}))
 
 
+_RT_TO_LESION = re.compile(r"^[^;.]{0,30}?\b(?:that |which )?(?:received|had|got|underwent|was treated with|treated with)\s+(?:\w+\s+){0,2}?"
+                           r"(?:(?-i:RT|XRT|SBRT|SRS)|radiotherapy|radiation|irradiation|radiosurgery)\b", re.I)  # "27 mm mass that received palliative RT"
 _SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(mm|cm)\b", re.I)
 
 
@@ -441,7 +460,8 @@ def _lesions(doc: PatientDoc, pf: PatientFacts) -> None:
         irr = None
         if re.search(r"\b(?:never|not|none|non)[- ](?:previously |been )*(?:irradiated|radiated)\b|\bnon-?irradiated\b|\bnot (?:in|within) (?:the|a|any) (?:prior )?radiation field", text[max(a0, m.start() - 80):e0], re.I):
             irr = False
-        elif re.search(r"\b(?:previously |prior )?irradiated\b|\bin the radiation field\b", text[max(a0, m.start() - 60):min(e0, m.end() + 40)], re.I):
+        elif re.search(r"\b(?:previously |prior )?irradiated\b|\bin the radiation field\b", text[max(a0, m.start() - 60):min(e0, m.end() + 40)], re.I) \
+                or _RT_TO_LESION.search(text[m.end():min(e0, m.end() + 60)]):
             irr = True
         f = Fact("lesion", size, m.start(), m.end(), win.strip(), detail={"brain": brain, "node": node, "irradiated": irr,
                                                                          "short_axis": bool(re.search(r"short[- ]axis", seg_after[:25], re.I))})

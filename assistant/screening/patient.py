@@ -371,6 +371,8 @@ def _extract_age(doc: PatientDoc, pf: PatientFacts) -> None:
         pf.age = Fact("age", (float(d), float(d + 9)), m.start(), m.end(), m.group(0))
 
 
+# clinical shorthand opening a note: "52M, …", "48 F", "60yo F" (not "fever 101 F" later on)
+_AGE_SEX_RE = re.compile(r"^\W*(?:pt\.?\s*|patient\s*)?\d{1,3}\s*(?:y/?o|yo|-?year-old)?\s*-?([MF])\b", re.I)
 _FEMALE = r"woman|women|female|girl|lady|mrs|ms|she|her|hers|herself|mother|wife|daughter|postmenopausal|premenopausal|pregnant"
 _MALE = r"man|men|male|boy|gentleman|mr|he|his|him|himself|husband|father|son"
 
@@ -382,7 +384,11 @@ def _extract_sex(doc: PatientDoc, pf: PatientFacts) -> None:
         if m:
             pf.sex = Fact("sex", RELATIONS[pf.relation], m.start(), m.end(), m.group(0))
             return
-    nouns = re.compile(r"\b(woman|female|girl|lady|Mrs|Ms|gentleman|man|male|boy|Mr)\b", re.I)
+    m = _AGE_SEX_RE.search(text)
+    if m:
+        pf.sex = Fact("sex", "female" if m.group(1).upper() == "F" else "male", m.start(), m.end(), m.group(0))
+        return
+    nouns = re.compile(r"\b(woman|female|girl|lady|gentleman|man|male|boy|(?-i:Mrs|Ms|Mr))\b", re.I)
     for m in nouns.finditer(text):
         if doc.sentence_of_char(m.start()) in doc.family_sentences:
             continue
@@ -524,8 +530,8 @@ def _extract_labs(doc: PatientDoc, pf: PatientFacts) -> None:
 _PS_LAY = [
     (r"\bfully active\b|\bno (?:restrictions|limitations)\b|\bruns? marathons?\b|\bnormal activit(?:y|ies)\b", (0, 0)),
     (r"\b(?:still|is|are|am)\s+(?:working|at work)\b|\bworks? full[- ]time\b|\bplays? (?:golf|tennis)\b|\bdoes? (?:light )?housework\b|\bactive\b(?! (?:infection|disease|hepatitis|bleeding|tb|tuberculosis))", (0, 1)),
-    (r"\b(?:can(?:not|'t)|unable to|not able to|stopped) work(?:ing)?\b|\bup and about more than half\b|\bable to (?:look after|care for) (?:himself|herself|myself|themselves)\b", (1, 2)),
-    (r"\b(?:in|confined to) (?:bed|a chair) (?:most of|more than half)\b|\bspends? most of the day in (?:bed|a chair)\b|\bneeds? help (?:with|to) (?:wash|dress|bath|shower|eat|get)\w*\b|\blimited self[- ]care\b", (3, 3)),
+    (r"\b(?:can(?:not|'t)|unable to|not able to) work(?:ing)?\b|\b(?:I|he|she|had to|has|have)\s+(?:had to\s+)?stop(?:ped)? work(?:ing)?\b|\bgave up (?:his |her |my )?work\b|\bup and about more than half\b|\bable to (?:look after|care for) (?:himself|herself|myself|themselves)\b", (1, 2)),
+    (r"\b(?:in|confined to) (?:bed|a chair) (?:most of|more than half)\b|\bspends? most of the day in (?:bed|a chair)\b|\bneeds? help (?:with |to )?(?:wash|dress|bath|shower|eat|get|go|walk|toilet)\w*\b|\blimited self[- ]care\b", (3, 3)),
     (r"\bbed[- ]?(?:bound|ridden)\b|\bcompletely disabled\b|\bcannot (?:get out of bed|care for (?:himself|herself))\b|\b(?:remained|stayed|has been) in bed\b", (3, 4)),
     (r"\basymptomatic\b", (0, 0)),
 ]
@@ -579,7 +585,7 @@ _LINES_RE = [
 ]
 _LINE_ORD_RE = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[- ]line\b", re.I)
 _NAIVE_RE = re.compile(r"\btreatment[- ]na[iï]ve\b|\bchemo(?:therapy)?[- ]na[iï]ve\b|\b(?:no|not (?:had|received) any|never (?:had|received))\s+(?:prior\s+|previous\s+)?(?:systemic\s+)?(?:anti-?cancer\s+)?(?:treatment|therapy|chemo\w*)\b|\bnot (?:yet )?(?:been )?treated\b|\buntreated\b(?!\s+(?:brain|cns|metast))|\bnewly diagnosed\b|\bhas(?:n't| not) started (?:any )?treatment\b", re.I)
-_PROG_RE = re.compile(r"\b(?:progress(?:ed|ion|ing)?|refractory|relaps\w*|recurr\w*|stopped working|not working|didn't work|did not work|no longer working|grew|growing|got worse|getting worse|spread(?:ing)? despite|failed|failure of|resistant|came back|come back|comes back|back again|enlarging)\b|\b(?-i:PD)\b", re.I)
+_PROG_RE = re.compile(r"\b(?:progress(?:ed|ion|ing)?|progressive(?= (?:disease|brain|liver|lung|bone|metasta\w*|mets|lesions?|cancer|tumou?r))|refractory|relaps\w*|recurr\w*|stopped working|not working|didn't work|did not work|no longer working|grew|growing|got worse|getting worse|spread(?:ing)? despite|failed|failure of|resistant|came back|come back|comes back|back again|enlarging)\b|\b(?-i:PD)\b", re.I)
 _CURRENT_RE = re.compile(r"\b(?:currently|now(?!\s+(?:grade|resolved|normal|off|stopped|completed|finished|it|it's|its|the cancer|cancer|the disease|has|have|she|he|they|there)\b)|is on|are on|am on|still on|ongoing|taking|takes|receiving|on treatment with|being treated with)\b", re.I)
 
 
@@ -751,8 +757,9 @@ def _extract_mets(doc: PatientDoc, pf: PatientFacts) -> None:
     lay = re.compile(r"\b(?:(?:cancer|tumou?r|disease|it)\s+(?:\([^)]{0,30}\)\s+)?(?:is|was|has|had|'s)?\s*(?:now\s+)?(?:gone|spread|moved|travell?ed|got|went|is|found|came back|come back|comes back|returned|recurred|relapsed)?\s*(?:in|into|to)|"
                      r"(?:spread|came back|come back|comes back|returned|recurred|relapsed)\s+(?:in)?to|(?:came back|come back|comes back|returned|recurred|relapsed)\s+in|metastatic\s+to|metastasi[sz]ed\s+to|mets?\s+(?:to|in))\s+(?:the\s+|his\s+|her\s+|my\s+|their\s+|both\s+)?"
                      r"(liver|brain|bones?|lungs?|lymph nodes|adrenals?|peritoneum|spine)\b(?:\s*(?:,|and|&)\s*(?:the\s+|his\s+|her\s+|my\s+)?(liver|brain|bones?|lungs?|lymph nodes|adrenals?|peritoneum|spine)\b)?", re.I)
-    for m in lay.finditer(text):
-        for g in (1, 2):
+    site_recur = re.compile(r"\b(liver|brain|bones?|lungs?|adrenals?|peritoneum|spine)\s+(?:recurrence|relapse|metastatic recurrence)\b", re.I)  # "liver recurrence"
+    for m in [*lay.finditer(text), *site_recur.finditer(text)]:
+        for g in range(1, (m.re.groups or 0) + 1):
             if not m.group(g):
                 continue
             w = m.group(g).lower()
@@ -1068,7 +1075,7 @@ def _specimen_context(sent: str, text: str) -> dict:
     """Where a tumour marker was tested: central lab, a specimen of metastatic / recurrent disease, the primary."""
     low = sent.lower()
     met = bool(re.search(r"\b(?:biops\w+|core|specimen|tissue|rebiopsy)\b[^.;]{0,40}\b(?:liver|lung|bone|node|nodule|rll|rul|lll|lul|metasta\w*|recurren\w*|relapse|lesion|pleura\w*|skin|brain)\b|"
-                         r"\b(?:liver|lung|bone|nodal?|pleural|metasta\w*)\s+(?:core\s+)?biops\w+|\bafter (?:relapse|recurrence|progression)\b|on metastatic (?:tissue|disease|specimen)", low))
+                         r"\b(?:liver|lung|bone|nodal?|pleural|metasta\w*)(?:[- ](?:lesion|mass|nodule|met))?\s+(?:core\s+)?biops\w+|\bafter (?:relapse|recurrence|progression)\b|on metastatic (?:tissue|disease|specimen)", low))
     primary = bool(re.search(r"\bon the (?:\d{4} )?primary|\bprimary (?:tumou?r|specimen|biopsy)|\bat diagnosis\b", low))
     no_met_biopsy = bool(re.search(r"\bno (?:re-?)?biopsy of (?:the )?(?:metasta\w+|recurren\w+)|\bnot (?:yet )?(?:been )?re-?biopsied", text, re.I))
     return {"central": bool(re.search(r"\bcentral(?:ly)?\b", low)) and not re.search(r"\bno central\b", low),

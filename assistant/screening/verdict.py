@@ -1301,7 +1301,7 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
                 else:
                     st = "true"
                     reason = f"“{ph.text.strip()}” is described"
-                    allow = _exception_allows(pf, m, crit)
+                    allow = _exception_allows(pf, m, crit) if crit.type == "exclusion" else None
                     if allow:
                         st, reason = "false", f"“{pf.text[m.start:m.end]}” is {allow}, which the criterion allows"
                     dur = _min_duration(text) if st == "true" else None
@@ -1351,7 +1351,7 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
     return _T(None, reason or "partly described", ev)
 
 
-_EXC_QUALS = [("asymptomatic", r"\basymptomatic\b|\bno symptoms\b"), ("stable", r"\bstable\b"), ("minimal", r"\bminimal\b|\bsmall\b|\btrace\b"),
+_EXC_QUALS = [("asymptomatic", r"\basymptomatic\b|\bno symptoms\b"), ("stable", r"\bstable\b"), ("minimal", r"\bminimal\b|\bsmall\b(?![- ]cell)|\btrace\b"),
                ("controlled", r"\b(?:well[- ])?controlled\b"), ("resolved", r"\bresolved\b"),
                ("not requiring intervention", r"\bnot requiring (?:\w+ )?(?:intervention|drainage|treatment)|\bno (?:intervention|drainage) (?:needed|required)")]
 
@@ -1564,6 +1564,7 @@ def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
 
 
 _EXAMPLES = re.compile(r"\((?:e\.g\.|eg|such as|including|i\.e\.)[,:]?\s*([^()]{3,200})\)|\bsuch as\s+([^.;()]{3,200})", re.I)
+_INVASION = re.compile(r"\b(?:invad\w*|invasion|infiltrat\w*|encas\w*|abut\w*)\b", re.I)
 _NEG_BEFORE = re.compile(r"\b(?:no|not|never|denies|denied|without|nor)\b[^.;]{0,30}$", re.I)
 _AGO = re.compile(r"^[^.;]{0,60}?\b(\d+(?:\.\d+)?)\s*(day|week|month|year)s?\s+ago", re.I)
 _WINDOW = re.compile(r"\bwithin\s+(\d+(?:\.\d+)?)\s*(day|week|month|year)s?", re.I)
@@ -1637,6 +1638,8 @@ def _named_example_given(patient: str, criterion: str):
     """An exclusion that names examples ("immunomodulatory drugs (e.g., thymosin, interferon) within 14 days") and a
     patient who names one of them: fails (or unknown when the timing cannot be placed), unless it was longer ago
     than the window."""
+    if _INVASION.search(criterion):
+        return None  # the examples are the sites a tumour invades: a patient naming the organ ("her heart") is not invasion
     names = []
     for m in _EXAMPLES.finditer(criterion):
         body = m.group(1) or m.group(2) or ""
