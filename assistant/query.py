@@ -26,6 +26,7 @@ from .vocab import (
     TOKEN_RE,
     _vocab,
     concept_mentions,
+    concepts,
     condition_mentions,
     conditions,
     drug_mentions,
@@ -176,6 +177,9 @@ SALT_RE = re.compile(
 NOT_A_DRUG = re.compile(r"^(?:placebo|vehicle|saline|control|her-?[1-4]|erbb-?[1-4]|er|pr|pgr|pd-?l?1|ctla-?4|egfr|brca-?[12]|ki-?67|cd-?\d+|b7-?h\d|trop-?2|cyp\w+)$", re.I)
 
 
+ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{3,}\b")
+
+
 class Catalog:
     """What the index holds: for each document, the names that identify its trial and drugs."""
 
@@ -315,6 +319,21 @@ class Catalog:
         best = max(scores.values())
         winners = [d for d, s in scores.items() if s == best]
         return winners if len(winners) <= 3 else []
+
+    def resolve_by_acronym(self, text: str) -> list[str]:
+        """Documents naming a capitalised word the question uses that at most two documents use ("the BRECOR
+        website"): a programme's or study's own name. Words the vocabulary knows (HER2, ECOG) are not names."""
+        known = {f.lower() for c in concepts().values() for f in c.forms}
+        out: list[str] = []
+        for m in ACRONYM_RE.finditer(text):
+            word = m.group(0)
+            if word.lower() in known or NCT_RE.fullmatch(word):
+                continue
+            pattern = form_pattern(word)
+            docs = [d for d, t in self.texts.items() if pattern.search(t)]
+            if 1 <= len(docs) <= 2:
+                out += [d for d in docs if d not in out]
+        return out
 
     def covered(self, form: str, scope: list[str] | None = None) -> bool:
         """Does any document (in scope) mention ``form`` (or, for a known drug, one of its names)?"""
@@ -533,8 +552,8 @@ def plan_query(
             break
     if named and carried and not _names_trial(names, catalog) and set(named) & set(carried):
         named = [d for d in named if d in carried]  # "… and with Herceptin?" keeps the trial in focus
-    if not named and not carried and trial is None and STUDY_WORD.search(question) and not CROSS_RE.search(question):
-        named = catalog.resolve_by_title(question)
+    if not named and not carried and trial is None and not CROSS_RE.search(question):
+        named = catalog.resolve_by_acronym(question) or (catalog.resolve_by_title(question) if STUDY_WORD.search(question) else [])
     plan.named, plan.entities = named, names
     patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone"
     eligibility_like = bool(

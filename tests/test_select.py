@@ -80,3 +80,13 @@ def test_statements_before_the_question_are_context_not_parts():
     assert question_parts(q) == [q]
     assert question_parts("What filgrastim dose, and for how many days, was given in NCT01519700?") == [
         "What filgrastim dose, and for how many days, was given in NCT01519700?"]
+
+
+def test_a_programme_name_only_its_documents_use_names_the_trial():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {"a": "Participants get a password for the BRECOR website. HER2 status.", "b": "HER2 status. ECOG 0-1.", "c": "HER2 tests."}
+    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    assert catalog.resolve_by_acronym("How often do I use the BRECOR website?") == ["a"]
+    assert catalog.resolve_by_acronym("Is HER2 tested?") == []  # a word the vocabulary knows is not a name

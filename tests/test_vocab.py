@@ -17,6 +17,13 @@ from assistant.settings import Settings
     "text, concept",
     [
         ("what's the ANC cutoff", "absolute neutrophil count"),
+        ("what HbA1c excludes?", "blood sugar"),
+        ("did anyone get weakened heart muscle", "cardiotoxicity"),
+        ("how many stayed stable", "stable disease"),
+        ("how many got worse", "progressive disease"),
+        ("did anyone's heart stop, like the heart stopping", "cardiac arrest"),
+        ("did people get skin problems", "skin toxicity"),
+        ("baseline 25(OH)D cutoff", "vitamin D"),
         ("plt over 100?", "platelet count"),
         ("how are his liver numbers", "liver function"),
         ("she had chemo twice", "chemotherapy"),
@@ -135,3 +142,16 @@ def test_group_names_are_labels_not_answers():
         assert GROUP_NAME.match(name), name
     for value in ["Fudan University", "None (Open label)", "Phase 1/Phase 2", "Stage II", "Stage B or C"]:
         assert not GROUP_NAME.match(value), value
+
+
+def test_an_acronym_followed_by_digits_is_a_drug_code_not_the_acronym():
+    from assistant.vocab import concept_mentions
+
+    assert "progressive disease" not in [c.name for _, _, c in concept_mentions("How do you take PD-0332991 capsules?")]
+    assert "progressive disease" in [c.name for _, _, c in concept_mentions("How many had PD at week 8?")]
+
+
+def test_a_drug_is_matched_by_any_of_its_names():
+    from assistant.vocab import drug_pattern
+
+    assert drug_pattern("radium-223 dichloride").search("Ra-223 dichloride: 55 kBq/kg by vein")
