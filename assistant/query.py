@@ -133,6 +133,7 @@ class QueryPlan:
     age: int | None = None
     list_kind: str | None = None
     search_text: str = ""
+    ask_text: str = ""  # the sentences that ask (the whole question unless others only tell context)
 
 
 @lru_cache(maxsize=1)
@@ -573,8 +574,11 @@ def plan_query(
     elif carried:
         plan.doc_ids, plan.carried = carried, True
     plan.unknown = guard_unknown(question, catalog, eligibility_like)
-    plan.concepts = extract_concepts(question, names, df, n_units)
+    # trial IDs and study names only pick the trial; a drug that picked it is still asked about ("the Xeloda dose")
+    ids = {f.lower() for f, _ in catalog.id_forms}
+    plan.concepts = extract_concepts(question, [n for n in names if n.lower() in ids], df, n_units)
     told = statements(question)
+    plan.ask_text = asking_text(question) if told else question
     if told and context_weight != 1.0:
         # "My mum has … . She's been offered … . Did anyone get X?": what the user tells is context; the asking
         # sentence says what to find

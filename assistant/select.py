@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
 from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
-from .vocab import condition_mentions, drug_pattern, form_pattern
+from .vocab import condition_mentions, drug_mentions, drug_pattern, drug_table, form_pattern
 
 NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the digits in HER2, B7-H3
 CI_LEVEL = re.compile(r"\b9[05]\s?%\s*(?:CI|confidence)", re.I)
@@ -220,9 +220,12 @@ def group_match(plan: QueryPlan, doc, unit) -> float:
 
 
 def plan_terms(plan: QueryPlan) -> set[str]:
+    """The words a question names groups by: those of its asking sentences, with every name of a drug they name
+    ("If I get Xeloda…" names the capecitabine arm)."""
     cache = getattr(plan, "_terms", None)
     if cache is None:
-        cache = _group_words(plan.question)
+        ask = plan.ask_text or plan.question
+        cache = _group_words(" ".join([ask, *(f for d in drug_mentions(ask) for f in drug_table().get(d, ()))]))
         object.__setattr__(plan, "_terms", cache)
     return cache
 

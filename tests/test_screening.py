@@ -873,3 +873,10 @@ def test_progressing_on_a_drug_whose_last_dose_is_dated_is_not_current_treatment
     note = "50F, HER2+ MBC. Progressive brain mets on T-DXd. Last T-DXd {} ago."
     assert check_criterion(note.format("3 wk"), crit, "inclusion").status == "meets"
     assert check_criterion(note.format("5 days"), crit, "inclusion").status == "fails"
+
+
+def test_a_child_at_home_is_not_the_patients_age():
+    from assistant.screening.patient import extract_patient
+
+    assert extract_patient("I have a 2 year old at home. Is that a problem for the vaccine study?").age is None
+    assert extract_patient("She is a 45-year-old woman with metastatic breast cancer.").age.value == (45.0, 45.0)

@@ -344,6 +344,15 @@ _AGE_PATTERNS = [
 _DECADE_RE = re.compile(r"\bin\s+(?:his|her|my|their|the)\s+(?:early\s+|late\s+|mid\s+)?(\d)0s\b", re.I)
 
 
+_HAS_A = re.compile(r"\b(?:have|has|had|with|got|our|his|their)\s+(?:a\s+|an\s+)?$", re.I)
+_PERSON_AFTER = re.compile(r"[\s-]*(?:woman|man|female|male|lady|gentleman|patient|pt|w|m|f)\b", re.I)
+
+
+def _someone_elses_age(text: str, m: re.Match) -> bool:
+    """"I have a 2 year old at home": the age of someone the patient has, not the patient's."""
+    return bool(_HAS_A.search(text[max(0, m.start() - 25) : m.start()])) and not _PERSON_AFTER.match(text[m.end() : m.end() + 20])
+
+
 def _extract_age(doc: PatientDoc, pf: PatientFacts) -> None:
     text = doc.text
     best = None
@@ -354,6 +363,8 @@ def _extract_age(doc: PatientDoc, pf: PatientFacts) -> None:
                 continue
             pre = text[max(0, m.start() - 40):m.start()].lower()
             if re.search(r"\b(?:brother|sister|sibling|mother|father|son|daughter)\b[^.]*$", pre) and pf.perspective != "caregiver":
+                continue
+            if _someone_elses_age(text, m):
                 continue
             v = float(next(g for g in m.groups() if g is not None)) * mult
             if not 0 <= v <= 120:
