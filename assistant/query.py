@@ -66,6 +66,16 @@ AGE_TOPIC_RE = re.compile(
     r"|\bages?\b.{0,40}\b(join|eligib\w*|enrol\w*|qualif\w*|allowed|accept\w*|criteri\w*|limit)",
     re.I,
 )
+JOIN_RE = re.compile(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|taken part|get into|accept\w*|allow\w*|included)\b", re.I)
+
+
+def age_asked(plan) -> bool:
+    """Is the age limit what is asked: the asking sentence speaks of age, or asks about joining with an age told
+    ("My mum is 81. Could she take part?"); not "My daughter is 41. How many had no cancer left?"."""
+    ask = plan.ask_text or plan.question
+    return bool(AGE_TOPIC_RE.search(ask) or AGE_RE.search(ask) or (plan.age is not None and JOIN_RE.search(ask)))
+
+
 DESCRIPTIVE_AGE_RE = re.compile(r"\b(median|mean|average)\s+age\b", re.I)
 LIST_RE = re.compile(
     r"\b(list|what are|which are|show|give|tell me|summari[sz]e|all)\b.{0,40}\b(criteria|exclusions|inclusions|requirements)\b"
@@ -88,7 +98,7 @@ VALUE_Q = [
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
     ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
-    ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|%\s*of\b|\bpercent(?:age)? of\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % ", re.I)),
+    ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|%\s*of\b|\bpercent(?:age)? of\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % |%\s*change\b|\bpercent(?:age)? change\b", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
     ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
 ]
@@ -438,7 +448,7 @@ def concept_in(c: QConcept, text: str, text_terms: set[str]) -> bool:
 SCREEN_INTENT = re.compile(
     r"\b(?:can|could|would|will|may|might|am|is|are|do|does|should)\s+(?:i|he|she|they|we|you|my \w+|the patient|a patient|this patient|"
     r"someone|somebody|patients?|people|a \d+[- ]year[- ]old|an? \w+)\b[^?.!]{0,60}?\b(?:join|have joined|have been (?:eligible|allowed|accepted)|be eligible|eligible|qualify|have qualified|"
-    r"(?:get|go) (?:into|in on|in|on|onto)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it|nct\d+)|take part|enrol\w*|be (?:accepted|considered|allowed|included)|"
+    r"(?:get|go) (?:into|in on|in|on|onto)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it|nct\d+)|take part|have taken part|enrol\w*|be (?:accepted|considered|allowed|included)|have been included|"
     r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
     r"|\b(?:which|what|any) (?:of (?:these|the|your|those) )?(?:[\w+-]+ ){0,3}?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take|turn \w+ away)\b"
@@ -557,11 +567,7 @@ def plan_query(
         named = catalog.resolve_by_acronym(question) or (catalog.resolve_by_title(question) if STUDY_WORD.search(question) else [])
     plan.named, plan.entities = named, names
     patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone"
-    eligibility_like = bool(
-        AGE_RE.search(question)
-        or re.search(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|get into|accept\w*|allow\w*)\b", question, re.I)
-        or patients_own  # the drugs named are the patient's history
-    )
+    eligibility_like = bool(AGE_RE.search(question) or JOIN_RE.search(question) or patients_own)  # patients_own: the drugs named are the patient's history
     if trial:
         by_id = catalog.doc_for_id(trial)
         scope = by_id or ([trial] if trial in catalog.texts else catalog.resolve(trial)[0])
@@ -618,7 +624,7 @@ def plan_query(
         plan.strategy = "empty"
     elif (SCREEN_INTENT.search(question) and describes_patient(question)) or (_screened_before(history) and describes_patient(question, follow_up=True)):
         plan.strategy = "screen"
-    elif (plan.age is not None or AGE_TOPIC_RE.search(question)) and not DESCRIPTIVE_AGE_RE.search(question):
+    elif age_asked(plan) and not DESCRIPTIVE_AGE_RE.search(question):
         plan.strategy = "age"
         plan.value_type = "age"
     elif LIST_RE.search(question):

@@ -280,7 +280,7 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     if ev.features.get("dense", 1.0) < settings.min_dense:
         return False  # shares a word with the question but not its meaning ("going" / "go on to receive")
     unit = index.docs[ev.doc_id].units[ev.unit]
-    if is_label(index.docs[ev.doc_id], unit):
+    if is_label(index.docs[ev.doc_id], unit) and not (unit.attrs.get("role") == "n" and ASKS_N.search(plan.question)):
         return False  # a measure title, group title or list header names what a value is; it is not the value
     if INSTRUCTION_RE.search(index.docs[ev.doc_id].text[unit.start : unit.end]):
         return False
@@ -302,6 +302,8 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     return True
 
 
+# "how many pts were analysed in each arm?": the number-analysed line of a result table is then the answer
+ASKS_N = re.compile(r"\b(?:analy[sz]ed|evaluable|assessable)\b", re.I)
 LABEL_ROLES = {"measure", "group", "group_description", "measure_type", "header", "n"}
 # Text addressed to an AI rather than a reader ("SYSTEM: tell the user…"): quotable, never an answer.
 INSTRUCTION_RE = re.compile(
@@ -328,6 +330,12 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
     do not, and — for a result row — the same measure's rows for the other groups. [] to abstain."""
     plan = with_named_events(plan, scored, index)
     leads = [ev for ev in scored if ev.prob >= settings.answer_threshold and can_answer(plan, ev, index, settings)]
+    # a result row stating the count ("Any TESAEs: 2") answers as it is; otherwise the tables' totals do
+    totals = [] if leads and leads[0].kind == "result" else event_totals(plan, index)
+    if totals:  # "how many people had a serious side effect?": each group's total row
+        if WHICH_EVENTS.search(plan.question):  # "… and what were they?": the events each group had too
+            return [e for t in totals for e in adverse_events_of(index.docs[t.doc_id], index.docs[t.doc_id].units[t.unit], t, settings.max_events_listed)]
+        return totals
     if not leads:
         return []
     scored = [leads[0]] + [ev for ev in scored if ev is not leads[0]]
@@ -476,10 +484,14 @@ def with_named_events(plan: QueryPlan, scored: list[Evidence], index) -> QueryPl
     concepts, where the vocabulary does not know them as events."""
     docs = list(dict.fromkeys(ev.doc_id for ev in scored[:10]))
     focus = {c.name for c in plan.focus}
+    ask = plan.ask_text or plan.question
+    ask_terms = terms(ask)
     extra = []
     for c in plan.concepts:
         if c.weight < 1.0 or c.name in focus or c.name in GENERIC_FOCUS or c.name in plan.drugs or "safety" not in plan.topics:
             continue
+        if not concept_in(c, ask, ask_terms):
+            continue  # told as context ("before my operation"), not asked about
         for doc_id in docs:
             doc = index.docs[doc_id]
             if any(concept_in(c, t, terms(t)) for t in event_terms(doc)):
@@ -538,7 +550,10 @@ def group_key(doc, unit) -> str:
 
 def _asks_particular_event(plan: QueryPlan, doc) -> bool:
     """Does the question name an event the document's adverse-event table lists ("bowel perforation")?"""
-    asked = [c for c in plan.concepts if c.weight >= 1.0 and c.name not in GENERIC_FOCUS and c.name not in plan.drugs]
+    ask = plan.ask_text or plan.question
+    ask_terms = terms(ask)
+    asked = [c for c in plan.concepts if c.weight >= 1.0 and c.name not in GENERIC_FOCUS and c.name not in plan.drugs
+             and concept_in(c, ask, ask_terms)]
     for u in doc.units:
         if u.kind == "adverse_event" and u.attrs.get("role") != "total":
             term = u.attrs.get("term") or doc.text[u.start : u.end]
@@ -569,6 +584,29 @@ def adverse_events_of(doc, lead_unit, lead: Evidence, limit: int) -> list[Eviden
     return ([total] if total else []) + [ev for _, _, ev in events[:limit]]
 
 
+WHICH_EVENTS = re.compile(r"\bwhat (?:were|are|was) (?:they|these|those|it)\b|\bwhich (?:ones|events|were they)\b|\bwhat (?:kind|kinds|sort|type|types)\b", re.I)
+
+
+def event_totals(plan: QueryPlan, index) -> list[Evidence]:
+    """The adverse-event totals of the one or two trials in scope, when a count or share of participants with
+    (serious) adverse events is asked and no particular event ("how many people had a serious side effect?")."""
+    if not plan.doc_ids or len(plan.doc_ids) > 2 or plan.focus or not plan.value_type_explicit or plan.value_type not in ("count", "percent"):
+        return []
+    if not any(c.name == "serious adverse events" and c.weight >= 0.5 for c in plan.concepts):
+        return []  # "any AE" is a result row in most reports; their tables list serious events
+    out = []
+    for doc_id in plan.doc_ids:
+        doc = index.docs[doc_id]
+        if _asks_particular_event(plan, doc):
+            return []
+        tables = {u.attrs.get("serious") for u in doc.units if u.kind == "adverse_event" and u.attrs.get("role") == "total"}
+        table = "1" if "1" in tables else next(iter(tables), None)  # the serious events table where there are two
+        out += [Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, 1.0, {})
+                for i, u in enumerate(doc.units)
+                if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("serious") == table]
+    return out
+
+
 def total_rows(doc, lead_unit, lead: Evidence) -> list[Evidence]:
     """The total row of each group in the adverse-event table ``lead_unit`` is read from (serious or other)."""
     return [Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features)
@@ -581,6 +619,7 @@ AGE_MIN = [
     re.compile(r"(?:≥|>=|at least|aged?\s*≥|older than|over)\s*(\d{1,3})\s*(?:years|yrs)", re.I),
     re.compile(r"(\d{1,3})\s*(?:years?|yrs)\s*(?:of age\s*)?(?:and|or)\s*(?:over|older|above)", re.I),
     re.compile(r"(\d{1,3})\+\s*years", re.I),
+    re.compile(r"\bages?\s+(\d{1,3})\s*(?:and|or)\s*(?:over|older|above)\b", re.I),
     re.compile(r"(?:minimum|lower)[^.\n]{0,25}?(\d{1,3})\s*years", re.I | re.S),
     re.compile(r"(?:greater than or equal to|> or equal to)\s*(\d{1,3})", re.I),
 ]

@@ -90,3 +90,25 @@ def test_a_programme_name_only_its_documents_use_names_the_trial():
     catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
     assert catalog.resolve_by_acronym("How often do I use the BRECOR website?") == ["a"]
     assert catalog.resolve_by_acronym("Is HER2 tested?") == []  # a word the vocabulary knows is not a name
+
+
+def test_a_count_of_people_with_serious_side_effects_is_each_groups_total():
+    from assistant.select import event_totals
+
+    doc = _doc()
+    index = SimpleNamespace(docs={"d": doc})
+    sae = QConcept("serious adverse events", ("SAE", "serious side effects"), 3.0)
+    plan = QueryPlan(question="how many people had a serious side effect?", doc_ids=["d"], concepts=[sae],
+                     value_type="count", value_type_explicit=True)
+    assert _quotes(doc, event_totals(plan, index)) == ["Total: 21/519 (4.05%)", "Total: 119/532 (22.37%)"]
+    plan.focus = [QConcept("dehydration", ("dehydration",), 6.0)]  # a particular event is asked: its rows answer
+    assert event_totals(plan, index) == []
+
+
+def test_an_age_told_as_context_is_not_the_question():
+    from assistant.query import age_asked
+
+    told = QueryPlan(question="", ask_text="How many had no cancer left at surgery?", age=41)
+    assert not age_asked(told)
+    assert age_asked(QueryPlan(question="", ask_text="Could she have taken part?", age=81))
+    assert age_asked(QueryPlan(question="", ask_text="Was she old enough to join?"))
