@@ -439,6 +439,13 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             if len(listed) > 1:
                 return listed  # "what serious adverse events were seen on arm X?": the events that happened, most frequent first
 
+    if lead_unit.kind == "result" and result_category(index.docs[lead.doc_id], lead_unit) and any(c.topic == "efficacy" for c in plan.focus):
+        # "did anyone's cancer shrink or stop growing?": a response table is read whole (CR 0, PR 0, SD 3, PD …)
+        doc = index.docs[lead.doc_id]
+        for i, u in enumerate(doc.units):
+            if (u.kind == "result" and u.attrs.get("measure") == lead_unit.attrs.get("measure")
+                    and u.attrs.get("group") == lead_unit.attrs.get("group") and result_category(doc, u)):
+                take(Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features))
     chosen.extend(other_groups_rows(index.docs[lead.doc_id], lead.doc_id, chosen, settings.max_table_rows,
                                     one_group=lead.features.get("group", 0) > 0 and not per_arm))
     return chosen
