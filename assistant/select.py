@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
-from .query import GENERIC_FOCUS, QueryPlan, concept_in, terms, topic_map
+from .query import GENERIC_FOCUS, JOIN_RE, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
 from .vocab import condition_mentions, drug_mentions, drug_pattern, drug_table, form_pattern
 
@@ -289,6 +289,8 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     tt = terms(text)
     if plan.focus and not any(concept_in(c, text, tt) for c in plan.focus):
         return False
+    if unit.kind not in ("result", "adverse_event") and asks_effect(plan):
+        return False  # "did it make women feel less tired than placebo?" is answered by a result, not by background text
     if plan.value_type == "dose" and plan.drugs and not any(drug_pattern(d).search(text) for d in plan.drugs):
         return False  # a dose answer names the drug it is the dose of
     if plan.conditions:
@@ -304,6 +306,18 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
 
 # "how many pts were analysed in each arm?": the number-analysed line of a result table is then the answer
 ASKS_N = re.compile(r"\b(?:analy[sz]ed|evaluable|assessable)\b", re.I)
+EFFECT_Q = re.compile(
+    r"^\W*(?:[^?]{0,200}?,\s*)?(?:did|does|do|was|were|has|have|is|are)\b.{0,120}?\b(?:less|more|fewer|better|worse|lower|higher|longer|shorter|help|helped|helps|"
+    r"improved?|improves|reduced?|reduces|prevented|prevents?|work|worked)\b", re.I | re.S)
+
+
+def asks_effect(plan: QueryPlan) -> bool:
+    """A yes/no question about what a treatment did ("did people who had the injection need less morphine?"),
+    not about who may join."""
+    ask = plan.ask_text or plan.question
+    return bool(EFFECT_Q.search(ask)) and not JOIN_RE.search(ask)
+
+
 LABEL_ROLES = {"measure", "group", "group_description", "measure_type", "header", "n"}
 # Text addressed to an AI rather than a reader ("SYSTEM: tell the user…"): quotable, never an answer.
 INSTRUCTION_RE = re.compile(

@@ -112,3 +112,11 @@ def test_an_age_told_as_context_is_not_the_question():
     assert not age_asked(told)
     assert age_asked(QueryPlan(question="", ask_text="Could she have taken part?", age=81))
     assert age_asked(QueryPlan(question="", ask_text="Was she old enough to join?"))
+
+
+def test_a_question_about_what_a_treatment_did_needs_a_result():
+    from assistant.select import asks_effect
+
+    assert asks_effect(QueryPlan(question="", ask_text="In NCT01740323, did curcumin make women feel less tired than placebo?"))
+    assert not asks_effect(QueryPlan(question="", ask_text="Does the study allow more than one prior line?"))  # who may join
+    assert not asks_effect(QueryPlan(question="", ask_text="What was the median PFS?"))
