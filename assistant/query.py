@@ -93,11 +93,11 @@ VALUE_Q = [
     ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b"
                         r"|\bhow many (?:\w+ )?(?:tablets|pills|capsules|tabs|injections|shots|puffs)\b", re.I)),
     ("percent", re.compile(r"\b\d+[- ]?(?:yr|year|month|mo|week|wk)s?\b[- ]?(?:DFS|OS|PFS|EFS|RFS|iDFS|survival|disease[- ]free|overall surv|progression[- ]free|event[- ]free)", re.I)),
+    ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of (?:[\w-]+ ){0,2}(?:patients|participants|people|subjects|women|men|deaths|events|responders|pts)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:median|mean|average) (?:time|duration)\b|\bduration of\b|\bfor how long\b", re.I)),
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
-    ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
     ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|%\s*of\b|\bpercent(?:age)? of\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % |%\s*change\b|\bpercent(?:age)? change\b", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
     ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
