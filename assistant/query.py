@@ -91,7 +91,9 @@ COMPARE_CUE = re.compile(r"\b(compare|compared|comparison|versus|vs\.?|or|both|e
 FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for|also)\b", re.I)
 VALUE_Q = [
     ("dose", re.compile(r"\bhow many (?:mg|milligrams?|grams?|units?|mcg|µg)\b|\bhow much (?:drug|medicine|of the drug)\b"
-                        r"|\bhow many (?:\w+ )?(?:tablets|pills|capsules|tabs|injections|shots|puffs)\b", re.I)),
+                        r"|\bhow many (?:\w+ )?(?:tablets|pills|capsules|tabs|injections|shots|puffs)\b"
+                        r"|\bhow much (?:[\w-]+ ){1,2}(?:do|does|did|will|would|should|is|was) (?:i|you|they|she|he|we|people|patients|one) "
+                        r"(?:get|take|receive|have|need|be given)\b", re.I)),
     ("percent", re.compile(r"\b\d+[- ]?(?:yr|year|month|mo|week|wk)s?\b[- ]?(?:DFS|OS|PFS|EFS|RFS|iDFS|survival|disease[- ]free|overall surv|progression[- ]free|event[- ]free)", re.I)),
     ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of (?:[\w-]+ ){0,2}(?:patients|participants|people|subjects|women|men|deaths|events|responders|pts)\b", re.I)),

@@ -292,7 +292,8 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     if unit.kind not in ("result", "adverse_event") and asks_effect(plan):
         return False  # "did it make women feel less tired than placebo?" is answered by a result, not by background text
     if plan.value_type == "dose" and plan.drugs and not any(drug_pattern(d).search(text) for d in plan.drugs):
-        return False  # a dose answer names the drug it is the dose of
+        if not (RADIATION_DOSE.search(text) and any(c.name == "radiotherapy" for c in plan.concepts)):
+            return False  # a dose answer names the drug it is the dose of (a radiation dose is in Gy)
     if plan.conditions:
         named_here = condition_mentions(text)
         if named_here and not any(c.name in named_here for c in plan.conditions):
@@ -306,6 +307,7 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
 
 # "how many pts were analysed in each arm?": the number-analysed line of a result table is then the answer
 ASKS_N = re.compile(r"\b(?:analy[sz]ed|evaluable|assessable)\b", re.I)
+RADIATION_DOSE = re.compile(r"\d+(?:\.\d+)?\s*c?Gy\b")
 EFFECT_Q = re.compile(
     r"^\W*(?:[^?]{0,200}?,\s*)?(?:did|does|do|was|were|has|have|is|are)\b.{0,120}?\b(?:less|more|fewer|better|worse|lower|higher|longer|shorter|help|helped|helps|"
     r"improved?|improves|reduced?|reduces|prevented|prevents?|work|worked)\b", re.I | re.S)
