@@ -53,14 +53,26 @@ def trial_key(doc: ParsedDoc) -> str:
 
 def criteria_of(doc: ParsedDoc) -> list[CriterionInput]:
     out = []
+    opener = None  # the criterion line opening a sub-list ("… including any of the following:"), while it is open
     for i, u in enumerate(doc.units):
         text = doc.text[u.start : u.end]
-        if u.kind == "criterion" and u.attrs.get("role") != "header":
-            out.append(CriterionInput(text, u.attrs.get("criterion_type", "inclusion"), u.attrs.get("cohort"), ref=i))
+        if u.kind == "criterion" and u.attrs.get("role") == "header":
+            opener = u
+        elif u.kind == "criterion":
+            context = " ".join(doc.text[a:b] for a, b in u.context)
+            out.append(CriterionInput(text, u.attrs.get("criterion_type", "inclusion"), u.attrs.get("cohort"), ref=i, context=context))
         elif u.kind in ("field", "sentence", "item") and AGE_SEX_FIELD.search(u.label + " " + text) and len(text.split()) <= 12:
             if ANY_SEX.search(text):
                 continue  # "Sex: ALL" restricts nothing
             out.append(CriterionInput(text, "inclusion", None, ref=i))
+        elif u.kind == "sentence" and opener is not None and u.section == opener.section:
+            if text.rstrip().endswith(":"):
+                opener = None  # a section label ("PATIENT CHARACTERISTICS:") closes the sub-list
+            else:
+                # a short line the layout left as a sentence ("Dipyridamole", "Aspirin or aspirin-containing
+                # combinations") is an item of the open sub-list
+                out.append(CriterionInput(text, opener.attrs.get("criterion_type", "inclusion"), opener.attrs.get("cohort"), ref=i,
+                                          context=doc.text[opener.start : opener.end]))
     return out
 
 

@@ -17,6 +17,7 @@ from assistant.screening import (
 )
 from assistant.screening.criteria import parse_age, parse_labs, parse_lines, parse_ps, parse_window
 from assistant.screening.lexicon import get_lexicon
+from assistant.screening.text import tokenize
 
 NOTE = (
     "62-year-old man with extensive-stage small cell lung cancer diagnosed in January. "
@@ -880,3 +881,108 @@ def test_a_child_at_home_is_not_the_patients_age():
 
     assert extract_patient("I have a 2 year old at home. Is that a problem for the vaccine study?").age is None
     assert extract_patient("She is a 45-year-old woman with metastatic breast cancer.").age.value == (45.0, 45.0)
+
+# ------------------------------------------------------------------ concurrent substances, disease-qualified therapy, siblings
+
+PROHIBITED = "At least 7 days since prior and no concurrent antiplatelet agents, including any of the following:"
+CONCURRENT_ONLY = "No other concurrent antineoplastic therapy, including any of the following:"
+
+
+def _statuses(note: str, criteria: list[CriterionInput]) -> dict[str, str]:
+    return {ci.text: v.status for ci, v in screen_criteria(note, criteria).criteria}
+
+
+def test_items_under_a_prohibiting_list_line_are_exclusions_of_current_use():
+    items = [CriterionInput("Aspirin or aspirin-containing combinations", "inclusion", context=PROHIBITED),
+             CriterionInput("Clopidogrel", "inclusion", context=PROHIBITED),
+             CriterionInput("Chemotherapy", "inclusion", context=CONCURRENT_ONLY),
+             CriterionInput("No concurrent grapefruit juice consumption", "inclusion", context=CONCURRENT_ONLY)]
+    now = _statuses("58F, metastatic breast cancer. She drinks grapefruit juice every morning and takes a daily aspirin.", items)
+    assert now["Aspirin or aspirin-containing combinations"] == "fails"
+    assert now["No concurrent grapefruit juice consumption"] == "fails"
+    assert now["Clopidogrel"] == "meets"  # not mentioned: an exclusion assumed absent
+    past = _statuses("58F, metastatic breast cancer. She had chemotherapy two years ago and took clopidogrel in 2015.", items)
+    assert past["Chemotherapy"] == "meets" and past["Clopidogrel"] == "meets"  # past use, before the window
+
+
+def test_an_item_written_as_a_criterion_of_its_own_ends_the_prohibited_list():
+    from assistant.screening.structure import prohibited_items
+
+    header = "No clinically significant cardiac disease, including the following:"
+    out = prohibited_items([CriterionInput("Congestive heart failure", "inclusion", context=header),
+                            CriterionInput("Prior malignancies allowed provided the patient is currently disease-free", "inclusion", context=header),
+                            CriterionInput("Myocardial infarction", "inclusion", context=header)])
+    assert [ci.type for ci in out] == ["exclusion", "inclusion", "inclusion"]
+
+
+def test_short_items_under_an_including_the_following_line_are_screened(tmp_path):
+    from assistant.corpus import load_documents
+    from assistant.eligibility import criteria_of
+
+    page = tmp_path / "report.txt"
+    page.write_text("Eligibility\n\nDISEASE CHARACTERISTICS:\n  Metastatic breast cancer\n  Measurable disease by RECIST 1.1\n"
+                    "  At least 7 days since prior and no concurrent antiplatelet agents, including any of the following:\n"
+                    "  Aspirin or aspirin-containing combinations\n  Dipyridamole\n  PATIENT CHARACTERISTICS:\n  Male or female\n")
+    doc = load_documents([page]).docs[0]
+    crit = {ci.text: ci for ci in criteria_of(doc)}
+    assert "Aspirin or aspirin-containing combinations" in crit and "Dipyridamole" in crit and "Male or female" not in crit
+    assert crit["Dipyridamole"].context.startswith("At least 7 days")
+    screen = screen_criteria("58F, metastatic breast cancer. She takes a daily aspirin.", list(crit.values()))
+    assert {ci.text: v.status for ci, v in screen.criteria}["Aspirin or aspirin-containing combinations"] == "fails"
+
+
+def test_concurrent_therapy_exclusion_is_not_met_by_past_therapy():
+    past = "A 58-year-old woman with metastatic breast cancer. She had chemotherapy two years ago."
+    assert check_criterion(past, "Concurrent chemotherapy", "exclusion").status == "meets"
+    assert check_criterion(past, "Prior or concurrent chemotherapy", "exclusion").status == "fails"
+    assert check_criterion("Metastatic breast cancer, currently on chemotherapy.", "Concurrent chemotherapy", "exclusion").status == "fails"
+
+
+def test_concurrent_malignancy_means_another_cancer_than_the_one_under_study():
+    note = "62F with metastatic breast cancer to bone."
+    assert check_criterion(note, "No concurrent active malignancy", "inclusion").status != "fails"
+
+
+def test_prior_therapy_for_a_named_cancer_does_not_count_therapy_given_for_another_cancer():
+    note = "A 45-year-old woman had doxorubicin years ago for lymphoma and now has breast cancer."
+    assert check_criterion(note, "Prior systemic anticancer therapy for breast cancer (immunotherapy, hormonotherapy, chemotherapy).",
+                           "exclusion").status == "meets"
+    assert check_criterion(note, "Prior anthracycline therapy or taxoids (paclitaxel, docetaxel) for any malignancy.",
+                           "exclusion").status == "fails"
+    bc = "A 45-year-old woman with breast cancer had doxorubicin and cyclophosphamide."
+    assert check_criterion(bc, "Prior systemic anticancer therapy for breast cancer (chemotherapy).", "exclusion").status == "fails"
+
+
+def test_spread_of_cancer_to_the_brain_is_brain_metastases_in_lay_words():
+    crit = "Uncontrolled/symptomatic spread of cancer to the brain"
+    v = check_criterion("Her triple-negative breast cancer has spread to her brain and it's giving her headaches.", crit, "exclusion")
+    assert v.status == "fails" and v.kind == "brain_mets"
+    assert check_criterion("Metastatic breast cancer; brain MRI negative.", crit, "exclusion").status == "meets"
+
+
+def test_a_population_and_the_next_criterions_only_population_are_alternatives():
+    criteria = [CriterionInput("HER2-expressing metastatic breast cancer.", "inclusion"),
+                CriterionInput("Leptomeningeal metastasis.", "inclusion"),
+                CriterionInput("Subjects with active brain metastases only must have at least one intracranially measurable lesion (RANO-BM criteria).", "inclusion")]
+    brain_only = "50F, HER2+ metastatic breast cancer. Progressive brain mets, largest 16 mm, RANO-BM measurable; no leptomeningeal disease on MRI/CSF."
+    assert _statuses(brain_only, criteria)["Leptomeningeal metastasis."] == "meets"
+    neither = "50F, HER2+ metastatic breast cancer to the liver. No brain metastases and no leptomeningeal disease on MRI."
+    assert _statuses(neither, criteria)["Leptomeningeal metastasis."] == "fails"
+
+
+def test_criteria_ending_in_or_are_alternatives():
+    criteria = [CriterionInput("Histologically confirmed metastatic breast cancer; or", "inclusion"),
+                CriterionInput("Histologically confirmed metastatic ovarian cancer", "inclusion")]
+    st = _statuses("45-year-old woman with metastatic breast cancer to the liver.", criteria)
+    assert st == {"Histologically confirmed metastatic breast cancer; or": "meets", "Histologically confirmed metastatic ovarian cancer": "meets"}
+    assert "fails" in _statuses("45-year-old woman with metastatic melanoma.", criteria).values()
+
+
+def test_lay_words_for_braf_inhibitors_and_a_denied_braf_targeted_therapy():
+    lex = get_lexicon()
+    for name in ("BRAF pills", "BRAF-targeted therapy"):
+        assert any(h.id == "braf_inhibitor" for h in lex.find(tokenize(name), ("class",))), name
+    note = ("I'm 67. My melanoma has spread to my lungs and liver. I had Opdivo plus Yervoy and it stopped working. "
+            "My tumor has a BRAF mutation but my doctor never gave me the BRAF pills.")
+    crit = "If the subject had BRAF mutated melanoma or other actionable target tumor mutation, they must have had disease progression on targeted therapy as well."
+    assert check_criterion(note, crit, "inclusion").status == "fails"

@@ -37,7 +37,7 @@ from typing import Any
 from . import labs as L
 from .lexicon import get_lexicon
 from .text import NUM, TIME_UNIT, clean, parse_number, to_days, tokenize
-from .tumour import site_cancers
+from .tumour import site_cancers, treated_cancers
 
 
 @dataclass
@@ -551,7 +551,7 @@ _PREG = re.compile(r"pregnan\w*|lactat\w*|breast[- ]?feed\w*|nursing (?:women|mo
 # a wish or plan to conceive ("who desire pregnancy within 12 months") is not a pregnancy status
 _WISH_PREG = re.compile(r"\b(?:desir\w*|wish\w*|want\w*|hop\w*|intend\w*|seek\w*|trying)\s+(?:to\s+(?:become|get|be)\s+)?(?:a\s+)?pregnan\w*|\bfuture pregnan\w*|\bfertility (?:wish|desire)\w*", re.I)
 _CONTRA = re.compile(r"contracept\w*|birth control|abstinen\w*|barrier method|sterili[sz]ed|effective method", re.I)
-_BRAIN = re.compile(r"brain metasta\w*|cns metasta\w*|central nervous system (?:\(cns\) )?metasta\w*|brain mets|metastases (?:to|in) the (?:brain|cns)|intracranial metasta\w*|cerebral metasta\w*|cns (?:disease|involvement)|brain lesions", re.I)
+_BRAIN = re.compile(r"brain metasta\w*|cns metasta\w*|central nervous system (?:\(cns\) )?metasta\w*|brain mets|metastases (?:to|in) the (?:brain|cns)|spread (?:of (?:the |his |her )?(?:cancer|disease|tumou?rs?) )?to the (?:brain|cns)|(?:cancer|tumou?rs?) (?:that has )?spread to the brain|intracranial metasta\w*|cerebral metasta\w*|cns (?:disease|involvement)|brain lesions", re.I)
 _LEPTO = re.compile(r"leptomening\w*|meningeal carcinomatosis|carcinomatous meningitis|meningeosis", re.I)
 _INFECT = re.compile(r"\bhiv\b|human immunodeficiency|\bhepatitis\s*[bc]\b|\bhbv\b|\bhcv\b|hbsag|hepatitis b surface|\bhep\s*[bc]\b|\btuberculosis\b|\btb\b|\baids\b", re.I)
 _OTHER_MALIG = re.compile(r"(?:another|other|second|additional|prior|previous|concurrent|concomitant|history of|active)\s+(?:primary\s+|invasive\s+|active\s+)?(?:malignan\w+|cancers?|neoplasms?|tumou?rs?)|malignan\w+ (?:other than|within|in the (?:last|past))|(?:current|active) malignan\w+|^\W*malignan\w+\W*$|cancer[- ]free|disease[- ]free (?:for|period)", re.I)
@@ -868,7 +868,7 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                     mode = "forbidden" if ctype == "inclusion" else "required"
                 exc_text = " ".join(exceptions).lower()
                 dfi = re.search(rf"\b(?:dfi|disease[- ]free interval|treatment[- ]free interval)\b[^.;]{{0,30}}?(?:>=|>|of|at least|more than|≥)*\s*({NUM})\s*({TIME_UNIT})", exc_text + " " + low, re.I)
-                add("therapy", drugs=drugs, classes=classes, mode=mode, window=window,
+                add("therapy", drugs=drugs, classes=classes, mode=mode, window=window, for_cancers=treated_cancers(main),
                     refractory=bool(re.search(r"refractory|progress\w*|failed|failure|relapsed|resistant", low)),
                     current=bool(re.search(r"\b(?:currently|concurrent|concomitant|ongoing|on|taking|receiving)\b", low)) and not re.search(r"\bprior|previous|history\b", low),
                     exceptions=exc_text,
@@ -901,7 +901,8 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
             add("other_malignancy", window=wd, exceptions=(" ".join(exceptions)).lower(),
                 cured_days=to_days(cured.group(1), cured.group(2)) if cured else None,
                 current_only=bool(re.search(r"\b(?:current|active|concurrent|concomitant|advanced|progressing|requir\w+ (?:active )?treatment)\b", low)) and not re.search(r"history|prior|previous|within", low),
-                any_cancer=not re.search(r"another|other|second|additional", low))
+                # a malignancy "concurrent" with the one under study is another one
+                any_cancer=not re.search(r"another|other|second|additional|concurrent|concomitant|synchronous", low))
         if _TRANSPLANT.search(main) and not checks:
             add("transplant", allogeneic_only=bool(re.search(r"allogen\w*|\ballo\b|organ", low)) and not re.search(r"autolog", low))
         if _HYPERSENS.search(main) and not checks:

@@ -280,12 +280,11 @@ def _status_truth(status: str) -> bool | None:
     return True if status == "meets" else False if status == "fails" else None
 
 
-def conditional(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
-    """"Subjects with X must Y": not applicable without X; with X, Y decides."""
-    from .verdict import crit_truth, status_of
+def condition_truth(pf: PatientFacts, c: Check) -> Truth:
+    """Does the patient belong to the population X of a conditional check ("Subjects with X must Y")?"""
+    from .verdict import crit_truth
 
     p = c.params
-    cond: ParsedCriterion = p["cond"]
     if p.get("only_brain"):
         b_aff, b_neg = pf.site_mets("brain")
         l_aff, l_neg = pf.site_mets("leptomeningeal")
@@ -298,8 +297,16 @@ def conditional(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
             ct = _T(False, "no brain metastases", b_neg[:1])
         else:
             ct = _T(None, "brain metastases not stated", silent=True)
-    else:
-        ct = crit_truth(pf, cond)
+        return ct
+    return crit_truth(pf, p["cond"])
+
+
+def conditional(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
+    """"Subjects with X must Y": not applicable without X; with X, Y decides."""
+    from .verdict import crit_truth, status_of
+
+    p = c.params
+    ct = condition_truth(pf, c)
     if ct.value is False or (ct.value is None and ct.silent and ct.assumable):
         return _T(True, f"not applicable ({ct.reason})", ct.evidence)
     req: ParsedCriterion = p["req"]

@@ -37,6 +37,7 @@ from . import labs as L
 from .context import Assertion, assess, find_triggers
 from .lexicon import Hit, get_lexicon
 from .text import NUM, TIME_UNIT, Token, parse_number, split_sentences, to_days, tokenize
+from .tumour import treated_cancers
 
 RELATIONS = {
     "mum": "female", "mom": "female", "mother": "female", "mam": "female", "mummy": "female", "wife": "female",
@@ -643,6 +644,7 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
         f.detail["current"] = (bool(_CURRENT_RE.search(clause)) or bool(re.search(r"(?<!progressed )(?<!progression )(?<!relapsed )(?<!failed )\bon\s+(?:\w+\s+)?$", pre))) and not f.historical \
             and not (re.search(r"\b(?:finished|completed|stopped|ended|came off|discontinued)\b", clause, re.I) and not re.search(r"\b(?:still|currently)\b", clause, re.I))
         f.detail["progressed"] = bool(_PROG_RE.search(sent))
+        f.detail["for_cancers"] = treated_cancers(text[e:min(doc.sentences[si][1], e + 80)].split(";")[0])  # "chemotherapy ... for lymphoma"
         pf.drugs.append(f)
         if h.kind == "drug":
             for comp in lex.components(h.id):  # FOLFOX: fluorouracil, leucovorin, oxaliplatin

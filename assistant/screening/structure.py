@@ -6,6 +6,10 @@
 * ``repair_headings``: a cohort sub-heading merged into the text of the criterion before it ("...
   \\nAdditional Inclusion Criteria for HER2 IHC 0 BC Participants") still opens a new block: the criteria that
   follow it belong to that cohort, with the heading's type.
+* ``prohibited_items``: the items of a sub-list opened by a prohibiting line ("At least 7 days since prior and no
+  concurrent antiplatelet agents, including any of the following:" - "Aspirin or aspirin-containing combinations")
+  name what the patient must not have: they are exclusions, whatever list they stand in. ``header_timing`` reads
+  the time the prohibition covers (concurrent use, a window before enrolment) from that line.
 * ``cohort_concepts``: the tumour type(s) a cohort is for, from its label (concept terms, or tumour-type
   abbreviations used for basket-trial cohorts, e.g. "EC", "UC") or else from the diagnosis named in its first
   inclusion criterion.
@@ -17,7 +21,7 @@ import re
 from dataclasses import replace
 
 from .lexicon import get_lexicon
-from .text import clean, tokenize
+from .text import NUM, TIME_UNIT, clean, to_days, tokenize
 from .tumour import site_cancers
 
 _FIELD_ONLY = re.compile(
@@ -77,6 +81,43 @@ def repair_headings(criteria: list) -> list:
             ci = replace(ci, text=ci.text[:m.start()].rstrip())
         out.append(ci)
     return out
+
+
+_PROHIBITING = re.compile(r"^\W*(?:no|not)\b|\bno\s+(?:other\s+)?(?:concurrent|concomitant|prior|active|clinically)\b|"
+                          r"\b(?:prohibited|not (?:allowed|permitted))\b", re.I)
+_OPENS_LIST = re.compile(r"\bfollowing\b[^:]{0,20}:\W*$", re.I)
+# an item written as a criterion of its own ("No concurrent active malignancy", "Prior malignancies allowed ...")
+# ends the sub-list; the items proper are names ("Dipyridamole", "Cardiac arrhythmias not well controlled")
+_OWN_CRITERION = re.compile(r"^\W*(?:no|not|none|without|at least|prior|previous|must|patients?|subjects?|participants?|history)\b|"
+                            r"\b(?:must|should|allowed|permitted|required|eligible|ineligible|provided|unless)\b", re.I)
+
+
+def _prohibiting_header(context: str) -> bool:
+    c = clean(context or "").strip()
+    return bool(c) and bool(_OPENS_LIST.search(c)) and bool(_PROHIBITING.search(c))
+
+
+def prohibited_items(criteria: list) -> list:
+    """Criteria (CriterionInput) with the items of a prohibiting sub-list read as exclusions."""
+    out, closed = [], set()
+    for ci in criteria:
+        if ci.type == "inclusion" and ci.context not in closed and _prohibiting_header(ci.context):
+            if _OWN_CRITERION.search(re.sub(r"\([^()]*\)", " ", clean(ci.text))):
+                closed.add(ci.context)
+            else:
+                ci = replace(ci, type="exclusion", prohibited_item=True)
+        out.append(ci)
+    return out
+
+
+def header_timing(context: str) -> tuple[bool, float | None] | None:
+    """(concurrent use only, window in days before enrolment) a prohibiting sub-list covers; None if the line sets
+    no time ("No clinically significant cardiac disease, including the following:")."""
+    c = clean(context or "")
+    if not _prohibiting_header(c) or not re.search(r"\b(?:concurrent|concomitant|current)\w*", c, re.I):
+        return None
+    m = re.search(rf"\bat least\s+({NUM})\s*({TIME_UNIT})\s+(?:since|from|after)\s+(?:the\s+)?(?:prior|previous|last)\b", c, re.I)
+    return True, (to_days(m.group(1), m.group(2)) if m else None)
 
 
 def cohort_concepts(cohort: str, texts: list[str]) -> set[str]:

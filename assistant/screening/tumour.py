@@ -56,3 +56,24 @@ def site_cancers(text: str) -> list[tuple[int, int, str]]:
             seen.add(c)
             uniq.append((s, e, c))
     return uniq
+
+
+def cancer_concepts(text: str) -> set[str]:
+    """Specific tumour types a text names, by a concept term ("lymphoma") or a site next to a cancer word."""
+    from .text import tokenize
+
+    lex = get_lexicon()
+    found = {h.id for h in lex.find(tokenize(text), ("concept",)) if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer"}
+    return found | {c for _, _, c in site_cancers(text)}
+
+
+_FOR_DISEASE = re.compile(r"\bfor\s+(?:the\s+(?:treatment|management)\s+of\s+)?((?:[\w'-]+\s+){0,4}?[\w'-]+)(?=\s*(?:[,.;()]|$|\b(?:and|but|in|at|with|which|that|years?|months?)\b))", re.I)
+
+
+def treated_cancers(text: str) -> set[str]:
+    """The tumour types a treatment is said to be for: "chemotherapy years ago for lymphoma", "prior systemic
+    therapy for breast cancer" (empty when none is named, or when "any malignancy" is)."""
+    out: set[str] = set()
+    for m in _FOR_DISEASE.finditer(text):
+        out |= cancer_concepts(m.group(1))
+    return out

@@ -30,14 +30,14 @@ are confirmed at the screening visit and do not block "eligible", but are listed
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import labs as L
 from .criteria import Check, ParsedCriterion, parse_criterion
 from .lexicon import get_lexicon
 from .match import criterion_groups, find_mentions, is_measure
-from .patient import Fact, PatientFacts, extract_patient
-from .structure import cohort_concepts, is_criterion, repair_headings
+from .patient import _CURRENT_RE, Fact, PatientFacts, extract_patient, sentence_days_ago
+from .structure import cohort_concepts, header_timing, is_criterion, prohibited_items, repair_headings
 from .truth import Truth, _T
 from . import onco_checks as OC
 from .text import NUM, TIME_UNIT, clean, to_days, tokenize
@@ -51,6 +51,8 @@ class CriterionInput:
     type: str  # "inclusion" | "exclusion"
     cohort: str | None = None
     ref: object = None
+    context: str = ""  # the line that opens the sub-list the criterion is an item of ("… including the following:")
+    prohibited_item: bool = False  # an item of a prohibiting sub-list, read as an exclusion (structure.prohibited_items)
 
 
 @dataclass
@@ -552,11 +554,29 @@ def _vague_drugs(pf: PatientFacts, classes: list[str]) -> list[Fact]:
     return out
 
 
+_CONCURRENT_CRIT = re.compile(r"^(?!.*\b(?:prior|previous\w*|within|history|since|ever)\b).*\b(?:concurrent\w*|concomitant\w*|currently|ongoing)\b", re.I | re.S)
+
+
+def _for_other_cancer(f: Fact, wanted: set[str]) -> bool:
+    lex = get_lexicon()
+    given_for = f.detail.get("for_cancers") or set()
+    return bool(given_for) and not any(g == w or w in lex.concept_ancestors(g) or g in lex.concept_ancestors(w)
+                                       for g in given_for for w in wanted)
+
+
 def _therapy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     p = c.params
     classes, drugs = p["classes"], p["drugs"]
     want = _class_desc(classes, drugs)
     hits = [f for f in _matching_drugs(pf, classes, drugs) if not f.family and not f.hypothetical]
+    if p.get("for_cancers"):
+        # "prior therapy for breast cancer": a drug the note says was for another cancer ("for lymphoma") does not count
+        other = [f for f in hits if _for_other_cancer(f, p["for_cancers"])]
+        hits = [f for f in hits if f not in other]
+        if other and not hits and p["mode"] == "forbidden":
+            f = other[0]
+            given_for = ", ".join(sorted(f.detail["for_cancers"])).replace("_", " ")
+            return _T(False, f"{f.text} was given for {given_for}, not for the cancer the criterion names", other[:1])
     for f in hits:  # "neuropathy from docetaxel" names a drug given in a regimen described elsewhere
         if f.detail.get("attribution") and f.detail.get("setting") is None:
             same = [g for g in pf.drugs if g is not f and g.value.get("drug") == f.value.get("drug") and not g.detail.get("attribution")]
@@ -607,6 +627,10 @@ def _therapy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         return _T(None, f"{want} received ({aff[0].text}); why it was stopped is not stated", aff[:1])
     if p.get("setting") == "advanced" and not aff and pf.advanced_naive is not None and (p["mode"] == "forbidden" or crit.type == "exclusion"):
         return _T(False, f"no {want} for advanced disease ({pf.advanced_naive.text})", [pf.advanced_naive])
+    if aff and p["mode"] == "forbidden" and window is None and _CONCURRENT_CRIT.search(c.text) \
+            and all(x.historical and not x.detail.get("current") for x in aff):
+        # "No concurrent chemotherapy" and a patient whose chemotherapy is past ("two years ago")
+        return _T(False, f"{want} given in the past ({aff[0].text}), not concurrently", aff[:1])
     if aff:
         f = aff[0]
         if window is not None and not f.detail.get("current"):
@@ -1811,6 +1835,61 @@ def _cohort_matches(pf: PatientFacts, concepts: set[str]) -> bool | None:
     return False
 
 
+_USE_NOW = re.compile(r"\b(?:daily|nightly|every\s+(?:day|morning|evening|night)|each\s+(?:day|morning|evening)|regularly|"
+                      r"(?:once|twice|three times)\s+a\s+day|drinks?|uses?|using)\b", re.I)
+
+
+def _concurrent_use(pf: PatientFacts, v: CriterionVerdict, timing: tuple[bool, float | None] | None) -> CriterionVerdict:
+    """An item of a list of what may not be taken concurrently (or within a window before enrolment): the patient
+    fails only on current use ("takes a daily aspirin"); past use dated before the window does not exclude; use the
+    note does not place in time stays open."""
+    if timing is None or not v.patient_evidence:
+        return v
+    _, window = timing
+    ages = []
+    for ev in v.patient_evidence:
+        i = pf.text.find(ev)
+        if i < 0:
+            return v
+        sent = pf.doc.sentence_text(pf.doc.sentence_of_char(i))
+        days = sentence_days_ago(sent)
+        past = pf.doc.assertion_chars(i, i + len(ev)).historical or days is not None
+        if not past and (_CURRENT_RE.search(sent) or _USE_NOW.search(sent)):
+            return v
+        ages.append(days if past else "undated")
+    if all(d != "undated" and (window is None or (d is not None and d > window)) for d in ages):
+        return replace(v, status="meets", reason=f"{v.patient_evidence[0]} was used in the past, not concurrently"
+                       + (f" or within {window:g} days" if window else ""))
+    return replace(v, status="unknown", reason=f"{v.patient_evidence[0]} is mentioned; whether it is taken now"
+                   + (f" or was within {window:g} days" if window else "") + " is not stated")
+
+
+_OR_END = re.compile(r"[,;]?\s*\bor\W*$", re.I)
+
+
+def _read_alternatives(pf: PatientFacts, out: list) -> None:
+    """Sibling inclusion criteria that are alternatives are read together: one ending in "or" and the next; a
+    population ("Leptomeningeal metastasis.") and the next criterion's other population ("Subjects with active brain
+    metastases only must ..."). A patient who meets one alternative does not fail the other."""
+    def met_by(v: CriterionVerdict, other: CriterionInput) -> CriterionVerdict:
+        return replace(v, status="meets", reason=f"{v.reason}; but the patient meets its alternative “{other.text.strip()[:80]}”")
+
+    for k in range(len(out) - 1):
+        (_, ca, va, pa), (_, cb, vb, pb) = out[k], out[k + 1]
+        if pa.type != "inclusion" or pb.type != "inclusion" or ca.cohort != cb.cohort:
+            continue
+        if _OR_END.search(clean(ca.text)):
+            if va.status == "fails" and vb.status == "meets":
+                out[k] = (*out[k][:2], met_by(va, cb), pa)
+            elif vb.status == "fails" and va.status == "meets":
+                out[k + 1] = (*out[k + 1][:2], met_by(vb, ca), pb)
+            continue
+        only = next((c for c in pb.checks if c.kind == "conditional" and re.search(r"\bonly\b", c.params.get("cond_text", ""), re.I)), None)
+        if only is not None and va.status == "fails" and vb.status == "meets" and "conditional" not in pa.kinds \
+                and OC.condition_truth(pf, only).value is True:
+            out[k] = (*out[k][:2], met_by(va, cb), pa)
+
+
 def _screen_one(pf: PatientFacts, items: list[tuple[int, CriterionInput]], audience: str,
                 mismatch: tuple[str, str] | None = None) -> tuple[str, list, list, list[str], int]:
     out = []
@@ -1818,6 +1897,8 @@ def _screen_one(pf: PatientFacts, items: list[tuple[int, CriterionInput]], audie
     for idx, ci in items:
         crit = parse_criterion(ci.text, ci.type)
         v = evaluate(pf, crit)
+        if v.status == "fails" and crit.type == "exclusion" and ci.prohibited_item:
+            v = _concurrent_use(pf, v, header_timing(ci.context))
         if mismatch and idx == first_cohort_incl and v.status != "fails":
             # the cohort is for another tumour type than the patient's
             v = CriterionVerdict("fails", f"This cohort is for {mismatch[0]}; the patient has {mismatch[1]}", v.patient_evidence,
@@ -1825,6 +1906,7 @@ def _screen_one(pf: PatientFacts, items: list[tuple[int, CriterionInput]], audie
         if v.status == "unknown":
             v.question, v.question_patient = question_for(pf, crit, v)
         out.append((idx, ci, v, crit))
+    _read_alternatives(pf, out)
     failing = [(ci, v) for _, ci, v, _ in out if v.status == "fails"]
     key_incl_unknown = [x for x in out if x[2].status == "unknown" and x[3].type == "inclusion" and x[3].importance == "key"]
     key_excl_unknown = [x for x in out if x[2].status == "unknown" and x[3].type == "exclusion" and x[3].importance == "key"]
@@ -1858,7 +1940,7 @@ def screen_criteria(patient: str, criteria: list[CriterionInput], audience: str 
     cohorts if none matches) and the trial verdict is the best cohort's. `criteria` in the result holds the
     criteria that apply to the chosen cohort, in input order."""
     pf = extract_patient(patient)
-    criteria = [ci for ci in repair_headings(list(criteria)) if is_criterion(ci.text)]
+    criteria = [ci for ci in prohibited_items(repair_headings(list(criteria))) if is_criterion(ci.text)]
     indexed = list(enumerate(criteria))
     cohorts = list(dict.fromkeys(ci.cohort for ci in criteria if ci.cohort))
     concepts_of: dict[str, set[str]] = {}
