@@ -593,6 +593,10 @@ def plan_query(
         asked = {c.name for c in extract_concepts(asking_text(question), names, df, n_units)}
         plan.concepts = [c if c.name in asked else QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic)
                          for c in plan.concepts]
+    described = described_only(question, plan.concepts)
+    if described:  # "the study that looked at fatigue": what picks the trial, not what is asked of it
+        plan.concepts = [QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic) if c.name in described else c
+                         for c in plan.concepts]
     users = _user_turns(history)
     own = {c.name for c in plan.concepts}
     if users and (FOLLOWUP_RE.match(question) or len(plan.concepts) <= 1):
@@ -607,12 +611,12 @@ def plan_query(
             plan.value_type, plan.value_type_explicit = vt, True
             break
     if plan.value_type is None:
-        typed = [c for c in plan.concepts if c.value_type and c.weight >= 0.5]
+        typed = [c for c in plan.concepts if c.value_type and c.weight >= 0.5 and c.name not in described]
         typed.sort(key=lambda c: TOPIC_PRIORITY.get(c.topic or "", 9))
         if typed:
             plan.value_type = typed[0].value_type
     plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
-    plan.focus = focus_concepts(plan)
+    plan.focus = [c for c in focus_concepts(plan) if c.name not in described]
     if any(c.name in own for c in plan.focus):  # "And OS and ORR?" after a PFS question asks for OS and ORR only
         plan.focus = [c for c in plan.focus if c.name in own]
     plan.drugs = [] if patients_own else list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
@@ -647,6 +651,25 @@ def plan_query(
 
 # "…, and for how many days, was given in X?": an auxiliary followed by a participle continues a clause, it asks nothing new
 PASSIVE_CONTINUES = re.compile(r"(?:is|are|was|were|has|have|had)\s+(?:\w+ed|given|taken|seen|done|made|shown|known|written|begun|run)\b", re.I)
+# "the study that looked at inflammation and fatigue", "the study of mometasone cream to prevent skin reactions"
+STUDY_DESC = re.compile(
+    r"\b(?:study|trial|studies|trials)\s+(?:that|which|where|of|on|in which|comparing|testing|using|giving|looking at|to)\b.*?"
+    r"(?=[,;?]|\.\s|$|\b(?:how|what|which|did|do|does|were|was|is|are|could|can|would|if)\b)", re.I)
+
+
+def described_only(question: str, concepts: list[QConcept]) -> set[str]:
+    """Concepts the question uses only to describe the trial it means, not to ask about."""
+    spans = [m.span() for m in STUDY_DESC.finditer(question)]
+    if not spans:
+        return set()
+    desc = " ".join(question[a:b] for a, b in spans)
+    rest = question
+    for a, b in spans:
+        rest = rest[:a] + " " * (b - a) + rest[b:]
+    dt, rt = terms(desc), terms(rest)
+    return {c.name for c in concepts if concept_in(c, desc, dt) and not concept_in(c, rest, rt)}
+
+
 SENTENCE_END = re.compile(r"(?<=\?)\s+|(?<=[.!])\s+(?=[A-Z])")
 
 

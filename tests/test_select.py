@@ -120,3 +120,13 @@ def test_a_question_about_what_a_treatment_did_needs_a_result():
     assert asks_effect(QueryPlan(question="", ask_text="In NCT01740323, did curcumin make women feel less tired than placebo?"))
     assert not asks_effect(QueryPlan(question="", ask_text="Does the study allow more than one prior line?"))  # who may join
     assert not asks_effect(QueryPlan(question="", ask_text="What was the median PFS?"))
+
+
+def test_words_that_describe_the_trial_are_not_what_is_asked():
+    from assistant.query import described_only
+
+    fatigue, curcumin = QConcept("fatigue", ("fatigue",), 5.0), QConcept("curcumin", ("curcumin",), 5.0)
+    q = "In the curcumin study that looked at inflammation and fatigue, how much curcumin did people take?"
+    assert described_only(q, [fatigue, curcumin]) == {"fatigue"}
+    q = "I was offered a trial comparing Caelyx with Xeloda. If I get Xeloda, what dose is it?"
+    assert described_only(q, [QConcept("capecitabine", ("capecitabine", "xeloda"), 3.0)]) == set()
