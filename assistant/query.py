@@ -584,18 +584,18 @@ def plan_query(
     plan.unknown = guard_unknown(question, catalog, eligibility_like)
     # trial IDs and study names only pick the trial; a drug that picked it is still asked about ("the Xeloda dose")
     ids = {f.lower() for f, _ in catalog.id_forms}
-    plan.concepts = extract_concepts(question, [n for n in names if n.lower() in ids], df, n_units)
+    skip = [n for n in names if n.lower() in ids]
+    plan.concepts = extract_concepts(question, skip, df, n_units)
     told = statements(question)
     plan.ask_text = asking_text(question) if told else question
-    if told and context_weight != 1.0:
-        # "My mum has … . She's been offered … . Did anyone get X?": what the user tells is context; the asking
-        # sentence says what to find
-        asked = {c.name for c in extract_concepts(asking_text(question), names, df, n_units)}
-        plan.concepts = [c if c.name in asked else QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic)
-                         for c in plan.concepts]
-    described = described_only(question, plan.concepts)
-    if described:  # "the study that looked at fatigue": what picks the trial, not what is asked of it
-        plan.concepts = [QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic) if c.name in described else c
+    # context, not what is asked: what the user tells ("My mum has … . Did anyone get X?") and words that describe
+    # the trial ("the study that looked at fatigue"); weighted down, and never the focus of an answer
+    context_only = described_only(question, plan.concepts)
+    if told:
+        asked = {c.name for c in extract_concepts(asking_text(question), skip, df, n_units)}
+        context_only |= {c.name for c in plan.concepts if c.name not in asked}
+    if context_only and context_weight != 1.0:
+        plan.concepts = [QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic) if c.name in context_only else c
                          for c in plan.concepts]
     users = _user_turns(history)
     own = {c.name for c in plan.concepts}
@@ -611,12 +611,12 @@ def plan_query(
             plan.value_type, plan.value_type_explicit = vt, True
             break
     if plan.value_type is None:
-        typed = [c for c in plan.concepts if c.value_type and c.weight >= 0.5 and c.name not in described]
+        typed = [c for c in plan.concepts if c.value_type and c.weight >= 0.5 and c.name not in context_only]
         typed.sort(key=lambda c: TOPIC_PRIORITY.get(c.topic or "", 9))
         if typed:
             plan.value_type = typed[0].value_type
     plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
-    plan.focus = [c for c in focus_concepts(plan) if c.name not in described]
+    plan.focus = [c for c in focus_concepts(plan) if c.name not in context_only]
     if any(c.name in own for c in plan.focus):  # "And OS and ORR?" after a PFS question asks for OS and ORR only
         plan.focus = [c for c in plan.focus if c.name in own]
     plan.drugs = [] if patients_own else list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
