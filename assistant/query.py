@@ -190,6 +190,8 @@ SALT_RE = re.compile(
 NOT_A_DRUG = re.compile(r"^(?:placebo|vehicle|saline|control|her-?[1-4]|erbb-?[1-4]|er|pr|pgr|pd-?l?1|ctla-?4|egfr|brca-?[12]|ki-?67|cd-?\d+|b7-?h\d|trop-?2|cyp\w+)$", re.I)
 
 
+STUDY_AFTER = re.compile(r"[\s\w+/().,-]{0,30}?\b(?:study|trial)\b", re.I)  # "risedronate 35 mg weekly study"
+STUDY_BEFORE = re.compile(r"\b(?:study|trial)\s+(?:of|with|on|giving|testing|using)\s+(?:[\w-]+\s+){0,2}$", re.I)
 ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{3,}\b")
 
 
@@ -314,6 +316,11 @@ class Catalog:
                 top = max(hits.values())
                 if top >= 2:
                     by_drug = {doc for doc, k in hits.items() if k == top}
+                else:
+                    # "she is on letrozole … the risedronate 35 mg weekly study": the drug the study is named by
+                    named = [d for a, b, d in merged if STUDY_AFTER.match(text, b) or STUDY_BEFORE.search(text[max(0, a - 30) : a])]
+                    if len({frozenset(d) for d in named}) == 1:
+                        by_drug = set(named[0])
         docs = by_id or by_drug
         return sorted(docs), sorted(set(names), key=len, reverse=True)
 

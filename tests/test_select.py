@@ -130,3 +130,15 @@ def test_words_that_describe_the_trial_are_not_what_is_asked():
     assert described_only(q, [fatigue, curcumin]) == {"fatigue"}
     q = "I was offered a trial comparing Caelyx with Xeloda. If I get Xeloda, what dose is it?"
     assert described_only(q, [QConcept("capecitabine", ("capecitabine", "xeloda"), 3.0)]) == set()
+
+
+def test_the_drug_a_study_is_named_by_picks_the_trial():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {"bone": "Risedronate 35 mg weekly or placebo for women on aromatase inhibitors.",
+             "neo": "Letrozole 2.5 mg daily before surgery.", "adj": "Letrozole 2.5 mg daily for five years."}
+    idents = {d: Identity(title=t, drugs=tuple(w for w in ("risedronate", "letrozole") if w in t.lower())) for d, t in texts.items()}
+    catalog = Catalog(idents, texts, texts)
+    docs, _ = catalog.resolve("My aunt is on letrozole and her doctor mentioned the risedronate 35 mg weekly study.")
+    assert docs == ["bone"]
