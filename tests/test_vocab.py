@@ -23,6 +23,7 @@ from assistant.settings import Settings
         ("how many got worse", "progressive disease"),
         ("did anyone's heart stop, like the heart stopping", "cardiac arrest"),
         ("did people get skin problems", "skin toxicity"),
+        ("did anyone have serious breathing problems?", "dyspnea"),
         ("baseline 25(OH)D cutoff", "vitamin D"),
         ("plt over 100?", "platelet count"),
         ("how are his liver numbers", "liver function"),
