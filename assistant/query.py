@@ -192,7 +192,7 @@ NOT_A_DRUG = re.compile(r"^(?:placebo|vehicle|saline|control|her-?[1-4]|erbb-?[1
 
 STUDY_AFTER = re.compile(r"[\s\w+/().,-]{0,30}?\b(?:study|trial)\b", re.I)  # "risedronate 35 mg weekly study"
 STUDY_BEFORE = re.compile(r"\b(?:study|trial)\s+(?:of|with|on|giving|testing|using)\s+(?:[\w-]+\s+){0,2}$", re.I)
-ACRONYM_RE = re.compile(r"\b[A-Z][A-Z0-9]{3,}\b")
+ACRONYM_RE = re.compile(r"\b(?:[A-Z][A-Z0-9]{3,}|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)\b")  # "BRECOR", "MammaTyper"
 
 
 class Catalog:

@@ -986,3 +986,8 @@ def test_lay_words_for_braf_inhibitors_and_a_denied_braf_targeted_therapy():
             "My tumor has a BRAF mutation but my doctor never gave me the BRAF pills.")
     crit = "If the subject had BRAF mutated melanoma or other actionable target tumor mutation, they must have had disease progression on targeted therapy as well."
     assert check_criterion(note, crit, "inclusion").status == "fails"
+
+
+def test_an_age_limit_without_a_unit():
+    assert check_criterion("My mum is 68.", "Age 65 or younger", "inclusion").status == "fails"
+    assert check_criterion("She is 60.", "Age 65 or younger", "inclusion").status == "meets"

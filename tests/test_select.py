@@ -142,3 +142,11 @@ def test_the_drug_a_study_is_named_by_picks_the_trial():
     catalog = Catalog(idents, texts, texts)
     docs, _ = catalog.resolve("My aunt is on letrozole and her doctor mentioned the risedronate 35 mg weekly study.")
     assert docs == ["bone"]
+
+
+def test_a_camel_case_product_name_names_the_trial():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {"a": "Tumours were re-tested with the MammaTyper assay.", "b": "Luminal subtypes by IHC."}
+    assert Catalog({d: Identity(title=d) for d in texts}, texts).resolve_by_acronym("In the MammaTyper study, any side effects?") == ["a"]

@@ -150,6 +150,7 @@ def parse_age(text: str) -> tuple[float | None, float | None, str] | None:
         (rf"\b(?:age[ds]?|aged)\s*(>=|>|<=|<|=)\s*(\d{{1,3}})\s*({months})?", "opnum"),
         (rf"(>=|>|<=|<)\s*(\d{{1,3}})\s*({_AGE_UNIT}|{months})", "opnum"),
         (rf"\b(?:aged?\s*)?(\d{{1,3}})\s*{_AGE_UNIT}\s*(?:of age\s*|old\s*)?(?:or|and)\s*(older|over|above|greater|more|younger|less|under|below)", "numwordafter"),
+        (r"\bage[ds]?\s*(?:of\s*)?(\d{1,3})\s*(?:or|and)\s*(older|over|above|younger|under|below)\b", "numwordafter"),  # "Age 65 or younger"
         (rf"\b(?:at least|minimum(?: age)?(?: of)?|over|above|older than|greater than|more than|>)\s*(?:the age of\s*)?(\d{{1,3}})\s*(?:{_AGE_UNIT}|{months})?(?:\s*of age|\s*old)?", "min"),
         (rf"\b(?:under|below|younger than|less than|<)\s*(?:the age of\s*)?(\d{{1,3}})\s*({_AGE_UNIT}|{months})?(?:\s*of age|\s*old)?", "max"),
         (r"\bage\s*(\d{1,3})\s*\+", "plus"),
