@@ -991,3 +991,76 @@ def test_lay_words_for_braf_inhibitors_and_a_denied_braf_targeted_therapy():
 def test_an_age_limit_without_a_unit():
     assert check_criterion("My mum is 68.", "Age 65 or younger", "inclusion").status == "fails"
     assert check_criterion("She is 60.", "Age 65 or younger", "inclusion").status == "meets"
+
+def test_an_exclusion_list_header_is_not_a_condition_its_lettered_items_are():
+    from assistant.screening.structure import lettered_items
+    crit = ("Following breast cancer disease conditions are not eligible: A) Single bone lesion. B) Presence of brain "
+            "metastases C) Single visceral lesion < 2cm without symptoms is permitted. D) Imminent spinal cord compression")
+    assert lettered_items(crit) == ["Single bone lesion", "Presence of brain metastases", "Imminent spinal cord compression"]
+    bones = "Her breast cancer has spread to several bones. Brain MRI negative last week."
+    assert check_criterion(bones, crit, "exclusion").status == "meets"
+    assert check_criterion("Breast cancer with brain metastases on MRI.", crit, "exclusion").status == "fails"
+    # a header that sets its own window keeps the criterion whole
+    assert lettered_items("Any of the following within 6 months: A) myocardial infarction B) stroke") is None
+
+
+def test_concurrent_item_of_a_lettered_list_is_not_failed_by_past_chemotherapy():
+    crit = ("Excluded therapies and medications, previous and concomitant: A) Concurrent anti-cancer therapy (chemotherapy, "
+            "surgery, immunotherapy) other than the study drug. B) Prior use of samarium-153.")
+    assert check_criterion("She has already had one chemo for her breast cancer.", crit, "exclusion").status != "fails"
+    assert check_criterion("She is currently receiving chemotherapy for her breast cancer.", crit, "exclusion").status == "fails"
+
+
+def test_radionuclide_therapy_is_its_own_class_not_any_chemotherapy():
+    lex = get_lexicon()
+    assert "radiopharmaceutical" in lex.drug_classes("radium-223 dichloride")
+    crit = "Received systemic therapy with radionuclides (e.g., samarium-153) for the treatment of bony metastases."
+    assert check_criterion("Breast cancer in the bones; she had chemo last year.", crit, "exclusion").status != "fails"
+    assert check_criterion("Prostate cancer in the bones treated with radium-223 last year.", crit, "exclusion").status == "fails"
+
+
+def test_a_counting_note_that_also_allows_a_number_of_prior_therapies_is_a_criterion():
+    from assistant.screening.structure import is_criterion
+    t = ("No limit in number of prior hormonal agents in metastatic breast cancer; only one prior chemotherapy is allowed "
+         "in metastatic setting. Targeted therapy in combination with hormonal treatment will be counted as one hormonal agent.")
+    assert is_criterion(t)
+    assert parse_criterion(t, "inclusion").type == "inclusion"  # "No limit" is not "No X"
+    assert not is_criterion("Perioperative therapies will be counted as 1 line of therapy.")
+
+
+def test_failure_to_achieve_ae_resolution_is_residual_toxicity_not_prior_chemotherapy():
+    crit = "Failure to achieve </= Grade 2 AE resolution from cytotoxic chemotherapy administered more than 4 weeks previous"
+    assert check_criterion("She had chemotherapy 3 months ago.", crit, "exclusion").status == "meets"
+    assert check_criterion("She had chemotherapy 3 months ago; residual grade 3 diarrhoea.", crit, "exclusion").status == "fails"
+
+
+def test_a_cancer_that_turned_into_small_cell_is_transformed_histology():
+    crit = "Histological diagnosis of transformed SCLC (e.g., NSCLC transformed to SCLC)."
+    note = "She had lung adenocarcinoma with an EGFR mutation; a new biopsy said the cancer had turned into small cell."
+    assert check_criterion(note, crit, "exclusion").status == "fails"
+    assert check_criterion("Lung adenocarcinoma with an EGFR mutation, on osimertinib.", crit, "exclusion").status == "meets"
+
+
+def test_a_passing_value_measured_before_the_criterions_window_is_unknown():
+    crit = "Left ventricular ejection fraction (LVEF) >= 50% within 28 days prior to randomization."
+    assert check_criterion("Last LVEF 52% on echo 9 weeks ago.", crit, "inclusion").status == "unknown"
+    assert check_criterion("LVEF 60% on echo 1 week ago.", crit, "inclusion").status == "meets"
+    assert check_criterion("LVEF 40% on echo 9 weeks ago.", crit, "inclusion").status == "fails"
+    # a window inside brackets is about something else
+    hb = "Hemoglobin >= 90 g/L (no transfusion within 1 week prior to the screening assessment)"
+    assert check_criterion("Hb 126 g/L 3 weeks ago.", hb, "inclusion").status == "meets"
+
+
+def test_a_negation_inside_brackets_stops_at_the_closing_bracket():
+    pf = extract_patient("Relapse: lung (24 mm, measurable, not irradiated) and liver mets, plus 2 new brain mets.")
+    aff, _ = pf.site_mets("brain")
+    assert aff
+
+
+def test_asymptomatic_small_brain_metastases_allowed_by_the_criterion():
+    crit = ("Known symptomatic CNS metastasis. Participants with asymptomatic CNS metastases (without neurological symptoms, "
+            "without corticosteroids, and with metastases all <= 1.5 cm in diameter) may be considered for inclusion.")
+    small = "Breast cancer with 2 new untreated asymptomatic brain mets 6 mm and 9 mm, no steroids."
+    big = "Breast cancer with 2 new untreated asymptomatic brain mets 6 mm and 22 mm, no steroids."
+    assert check_criterion(small, crit, "exclusion").status == "meets"
+    assert check_criterion(big, crit, "exclusion").status == "fails"

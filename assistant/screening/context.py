@@ -106,6 +106,15 @@ def assess(sent_tokens: list[Token], a: int, b: int, triggers: list[Trigger]) ->
     def blocked(lo: int, hi: int) -> bool:
         return any(lo <= t.i and t.j <= hi for t in terms)
 
+    def leaves_bracket(lo: int, hi: int) -> bool:
+        # a trigger inside brackets ("lung (24 mm, not irradiated) and brain mets") stops at the closing one
+        depth = 0
+        for t in sent_tokens[lo:hi]:
+            depth += (t.norm == "(") - (t.norm == ")")
+            if depth < 0:
+                return True
+        return False
+
     def nwords(lo: int, hi: int) -> int:
         return sum(1 for t in sent_tokens[lo:hi] if t.is_word)
 
@@ -114,7 +123,7 @@ def assess(sent_tokens: list[Token], a: int, b: int, triggers: list[Trigger]) ->
             continue
         hit = False
         if tr.direction == "forward" and tr.j <= a:
-            if nwords(tr.j, a) <= max_f and not blocked(tr.j, a):
+            if nwords(tr.j, a) <= max_f and not blocked(tr.j, a) and not leaves_bracket(tr.j, a):
                 hit = True
         elif tr.direction == "backward" and tr.i >= b:
             if nwords(b, tr.i) <= max_b and not blocked(b, tr.i):

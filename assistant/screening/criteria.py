@@ -656,11 +656,11 @@ def _ae_check(main: str, low: str, exceptions: list[str], full: str) -> dict | N
     exc = (" ".join(exceptions) + " " + (full.split("Note:", 1)[1] if "Note:" in full else "")).lower()
     allowed = sorted({m.group(0) for m in re.finditer(r"alopecia|pigmentation|fatigue|insomnia|hypomagnes\w*|neuropath\w*|hypothyroid\w*|hypertension|vitiligo|endocrinopath\w*|skin", exc)})
     stable_grade = 2 if re.search(r"(?:stable|chronic)[^.]{0,40}grade\s*2|grade\s*2[^.]{0,40}(?:stable|chronic)", exc + " " + low) else None
-    if re.search(r"resolv|recover|reliev|remission|returned to|baseline", low):
+    if re.search(r"resolv|resolution|recover|reliev|remission|returned to|baseline", low):
         limit = _grade_limit(low)
         if limit is None:
             return None
-        residual_form = bool(re.search(r"\bnon-?remission|\bnot (?:been )?(?:relieved|resolved|recovered)|\bunresolved|\bpersistent|\bongoing|\bhave not (?:been )?(?:relieved|resolved)", low))
+        residual_form = bool(re.search(r"\bfail\w* to (?:achieve|resolve|recover)|\bnon-?remission|\bnot (?:been )?(?:relieved|resolved|recovered)|\bunresolved|\bpersistent|\bongoing|\bhave not (?:been )?(?:relieved|resolved)", low))
         return {"mode": "residual", "limit": limit, "residual_form": residual_form, "allowed": allowed, "stable_grade": stable_grade}
     m = re.search(r"(?:>=|≥|=>|>)\s*grade\s*([0-4])|grade\s*(?:>=|≥|=>|>)\s*([0-4])|grade\s*([0-4])\s*(?:or (?:higher|greater|more|above))|grade\s*([3-4])", low)
     if not m:
@@ -762,7 +762,7 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
     # negatively phrased criteria: "No X" (inclusion) is an exclusion of X; "Patients without X" (exclusion)
     # is an inclusion of X
     neg = re.match(r"^\W*((?:patients?|subjects?|participants?|individuals?)\s+(?:is|are|who are|who have|who has|that are|that have|with)?\s*)?"
-                   r"(?:no|not(?:\s+an?)?|without|absence of|free of|never had|never|must not (?:have|be))\b(?!\s+(?:more|less|greater|fewer|later|earlier|longer|older|younger|other than|able|willing|capable))\s*", main, re.I)
+                   r"(?:no|not(?:\s+an?)?|without|absence of|free of|never had|never|must not (?:have|be))\b(?!\s+(?:more|less|greater|fewer|later|earlier|longer|older|younger|other than|able|willing|capable|(?:upper\s+)?limit|restriction|maximum)\b)\s*", main, re.I)
     negated_inclusion = False
     if neg and len(main) > neg.end() + 2:
         main = main[neg.end():]
@@ -838,7 +838,9 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
             add("ps", **ps)
         th = parse_labs(main)
         if th:
-            add("labs", thresholds=th)
+            # "LVEF >= 50% within 28 days prior to randomization": how recent the value must be (a window inside
+            # brackets, "(no transfusion within 1 week ...)", is about something else)
+            add("labs", thresholds=th, window=parse_window(re.sub(r"\([^()]*\)", " ", main)))
         if _LEPTO.search(main) and not _BRAIN.search(main):
             add("leptomeningeal")
         elif _BRAIN.search(main):

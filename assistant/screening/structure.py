@@ -10,6 +10,8 @@
   concurrent antiplatelet agents, including any of the following:" - "Aspirin or aspirin-containing combinations")
   name what the patient must not have: they are exclusions, whatever list they stand in. ``header_timing`` reads
   the time the prohibition covers (concurrent use, a window before enrolment) from that line.
+* ``lettered_items``: an exclusion written as a header and a lettered list ("Following prior treatments are not
+  eligible. A) ... B) ...") excludes each item; the header only names the population or the topic.
 * ``cohort_concepts``: the tumour type(s) a cohort is for, from its label (concept terms, or tumour-type
   abbreviations used for basket-trial cohorts, e.g. "EC", "UC") or else from the diagnosis named in its first
   inclusion criterion.
@@ -46,7 +48,7 @@ def is_criterion(text: str) -> bool:
         return False
     # a counting rule or note, not a requirement ("Perioperative therapies will be counted as 1 line of therapy.")
     if re.search(r"\b(?:will|shall|may|can) (?:be )?(?:counted|considered) as\b|\bwill suffice\b|\bcounts? as (?:one|1|a) (?:line|regimen)\b", flat, re.I) \
-            and not re.search(r"\b(?:must|required|excluded|not eligible|ineligible)\b", flat, re.I):
+            and not re.search(r"\b(?:must|required|excluded|not eligible|ineligible|(?:is|are) (?:not )?(?:allowed|permitted))\b", flat, re.I):
         return False
     if _DESCRIPTION.match(flat) and not re.search(r"\b(?:must|should|required|eligible|excluded|inclusion|exclusion)\b", flat, re.I):
         return False
@@ -108,6 +110,35 @@ def prohibited_items(criteria: list) -> list:
                 ci = replace(ci, type="exclusion", prohibited_item=True)
         out.append(ci)
     return out
+
+
+# "A) ", "B)", "(c) " opening an item: after the start, a space or punctuation, never inside a word
+_ITEM_MARK = re.compile(r"(?:^|(?<=[\s.;:,]))\(?([A-Za-z])\)\s*")
+# an item that allows something ("Single visceral lesion < 2cm ... is permitted.") is not an exclusion
+_PERMISSION = re.compile(r"\b(?:is|are)\s+(?:also\s+)?(?:permitted|allowed|acceptable|eligible)\b", re.I)
+
+
+def lettered_items(text: str) -> list[str] | None:
+    """The excluding items of "Header: A) item. B) item ..." (letters in order from A), without items that permit
+    something; None when the text is no such list or its header sets a time window of its own."""
+    t = clean(text)
+    marks, want = [], "a"
+    for m in _ITEM_MARK.finditer(t):
+        if m.group(1).lower() == want:
+            marks.append(m)
+            want = chr(ord(want) + 1)
+    if len(marks) < 2:
+        return None
+    header = t[:marks[0].start()]
+    if re.search(rf"\b{NUM}\s*{TIME_UNIT}\b", header, re.I):
+        return None  # "Any of the following within 6 months: a) ... b) ...": the items need the header's window
+    items = []
+    for m, nxt in zip(marks, marks[1:] + [None]):
+        item = t[m.end():nxt.start() if nxt else len(t)].strip(" .;")
+        first = re.split(r"(?<=\.)\s+(?=[A-Z])", item, maxsplit=1)[0]
+        if re.search(r"[a-z]{3}", item, re.I) and not _PERMISSION.search(re.sub(r"\([^()]*\)", " ", first)):
+            items.append(item)
+    return items or None
 
 
 def header_timing(context: str) -> tuple[bool, float | None] | None:

@@ -37,7 +37,7 @@ from .criteria import Check, ParsedCriterion, parse_criterion
 from .lexicon import get_lexicon
 from .match import criterion_groups, find_mentions, is_measure
 from .patient import _CURRENT_RE, Fact, PatientFacts, extract_patient, sentence_days_ago
-from .structure import cohort_concepts, header_timing, is_criterion, prohibited_items, repair_headings
+from .structure import cohort_concepts, header_timing, is_criterion, lettered_items, prohibited_items, repair_headings
 from .truth import Truth, _T
 from . import onco_checks as OC
 from .text import NUM, TIME_UNIT, clean, to_days, tokenize
@@ -401,6 +401,15 @@ def _lab_one(pf: PatientFacts, th: dict) -> Truth:
     return _T(None, f"{label} not reported", silent=True)
 
 
+def _too_old(r: Truth, window: float | None) -> Truth:
+    """A passing value measured before the criterion's window ("LVEF >= 50% within 28 days") does not show it holds
+    now: unknown until repeated."""
+    old = [f for f in r.evidence if window is not None and f.days_ago is not None and f.days_ago > window]
+    if r.value is True and old:
+        return _T(None, f"{r.reason}, but measured about {old[0].days_ago:g} days ago (criterion: within {window:g} days)", r.evidence)
+    return r
+
+
 def _labs(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     ths = c.params["thresholds"]
     liver = bool(pf.site_mets("liver")[0]) or bool(pf.concept_facts("hcc"))
@@ -421,6 +430,8 @@ def _labs(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
                 r.reason += " (limit for patients with " + t["condition"].replace("_", " ") + ")"
             results.append(r)
     exclusion = crit.type == "exclusion"
+    if not exclusion:
+        results = [_too_old(r, c.params.get("window")) for r in results]
     ev = [e for r in results for e in r.evidence]
     if exclusion:  # the statement is "a value is out of range": any true -> true
         if any(r.value is True for r in results):
@@ -450,6 +461,10 @@ def _labs(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         if ft.silent or ft.value is False:
             return _T(None, "; ".join(missing) + "; the condition itself is not described", ev, silent=not ev, assumable=True)
     return _T(None, "; ".join(missing), ev, silent=all(r.silent for r in results if r.value is None) and not ev)
+
+
+_ASYMPTOMATIC_ALLOWED = re.compile(r"\basymptomatic\b(?:[^.]|\.\d){0,300}?\b(?:may be (?:considered|included|enrolled|eligible)|"
+                                   r"(?:are|is) (?:allowed|permitted|eligible))", re.I)
 
 
 def _brain(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
@@ -485,6 +500,19 @@ def _brain(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         for k in ("treated", "stable", "symptomatic", "steroids", "untreated", "progressing", "asymptomatic", "off_steroids"):
             if k in b:
                 ev.append(b[k])
+        allows = _ASYMPTOMATIC_ALLOWED.search(exc)
+        if allows and "asymptomatic" in b and not sympt and not steroids and "progressing" not in b:
+            # "Participants with asymptomatic CNS metastases (..., all <= 1.5 cm) may be considered": untreated
+            # is fine if they are asymptomatic (and small enough)
+            lim = re.search(r"(?:≤|<=|<|up to|no (?:larger|greater|more) than)\s*(\d+(?:\.\d+)?)\s*(mm|cm)\b", allows.group(0))
+            sizes = [f for f in pf.lesions if f.detail.get("brain")]
+            if lim is None:
+                return _T(False, "brain metastases are asymptomatic, which the criterion allows", ev)
+            most = float(lim.group(1)) * (10 if lim.group(2) == "cm" else 1)
+            if sizes and all(f.value <= most for f in sizes):
+                return _T(False, f"brain metastases are asymptomatic and all ≤ {most:g} mm, which the criterion allows", ev + sizes)
+            if not sizes:
+                return _T(None, f"brain metastases are asymptomatic; whether all are ≤ {most:g} mm is not stated", ev)
         if "untreated" in b or "progressing" in b:
             return _T(True, "brain metastases are untreated or progressing", ev)
         if p.get("symptomatic") and sympt:
@@ -941,6 +969,12 @@ def _hypersens(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     return _T(None, "no allergy to the study drug mentioned", silent=True, assumable=True)
 
 
+# a combined or transformed histology in the patient's words ("transformed", "mixed", "the cancer had turned into
+# small cell", "changed to squamous")
+_TRANSFORMED = re.compile(r"\b(?:transform\w*|combined|mixed|composite)\b|\b(?:turned|changed|converted|evolved|switched)\s+(?:in)?to\s+(?:an?\s+)?"
+                          r"(?:small[- ]cell|sclc|non[- ]small[- ]cell|nsclc|squamous|neuroendocrine|large[- ]cell|adenocarcinoma|sarcomatoid)\b", re.I)
+
+
 def _diagnosis(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     lex = get_lexicon()
     want = c.params["concepts"]
@@ -950,7 +984,7 @@ def _diagnosis(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     aff = [f for f in match if not f.negated and not f.uncertain]
     if aff and c.params.get("qualifiers"):
         # "combined / mixed / transformed SCLC": the qualifier must hold too
-        for m in re.finditer(r"\b(transform\w*|combined|mixed|composite)\b", pf.text, re.I):
+        for m in _TRANSFORMED.finditer(pf.text):
             a = pf.doc.assertion_chars(m.start(), m.end())
             if not a.negated and not a.family and not a.hypothetical:
                 return _T(True, f"{m.group(0)} histology ({pf.doc.sentence_text(pf.doc.sentence_of_char(m.start()))[:80]})",
@@ -1544,29 +1578,46 @@ def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
 _NO_AND_NO = re.compile(r"\s*(?:[,;]\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?=no\s+\w)", re.I)
 
 
-def _no_and_no(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict | None:
-    """"No adjuvant chemotherapy within 6 months, and no taxane within 12 months" is two exclusions: each part is
-    checked on its own; any part that fails rules the patient out."""
-    if crit.type != "exclusion" or not re.match(r"\W*no\s", crit.text, re.I):
+def _exclusion_parts(crit: ParsedCriterion) -> list[str] | None:
+    """The independent exclusions one criterion text holds: the items of a lettered list under a header
+    ("Following prior treatments are not eligible. A) ... B) ..."), or the parts of "No adjuvant chemotherapy within
+    6 months, and no taxane within 12 months"; None for a single exclusion."""
+    if crit.type != "exclusion":
+        return None
+    items = lettered_items(crit.text)
+    if items:
+        return items
+    if not re.match(r"\W*no\s", crit.text, re.I):
         return None
     parts = [p for p in _NO_AND_NO.split(crit.text) if p.strip()]
     if len(parts) < 2:
         return None
-    verdicts = []
-    for part in parts:
-        body = re.sub(r"^\W*no\s+", "", part.strip(), flags=re.I).rstrip(" .;")
-        verdicts.append(evaluate(pf, parse_criterion(body, "exclusion")))
+    return [re.sub(r"^\W*no\s+", "", part.strip(), flags=re.I).rstrip(" .;") for part in parts]
+
+
+def _separate_exclusions(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict | None:
+    """Each part of a criterion that holds several exclusions is checked on its own; any part that fails rules the
+    patient out."""
+    parts = _exclusion_parts(crit)
+    if parts is None:
+        return None
+    crits = [parse_criterion(body, "exclusion") for body in parts]
+    verdicts = [evaluate(pf, c) for c in crits]
     prefix = f"(read as an {crit.type}) " if crit.flipped else ""
     for wanted in ("fails", "unknown"):
-        hit = next((v for v in verdicts if v.status == wanted), None)
+        hit = next(((c, v) for c, v in zip(crits, verdicts) if v.status == wanted), None)
         if hit is not None:
-            return CriterionVerdict(wanted, prefix + hit.reason, hit.patient_evidence, hit.kind, crit.importance, crit.type)
+            part, v = hit
+            out = CriterionVerdict(wanted, prefix + v.reason, v.patient_evidence, v.kind, crit.importance, crit.type)
+            if wanted == "unknown":
+                out.question, out.question_patient = question_for(pf, part, v)  # asked about the part, not the whole text
+            return out
     first = verdicts[0]
     return CriterionVerdict("meets", prefix + first.reason, [e for v in verdicts for e in v.patient_evidence], first.kind, crit.importance, crit.type)
 
 
 def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
-    split = _no_and_no(pf, crit)
+    split = _separate_exclusions(pf, crit)
     if split is not None:
         return split
     main_kinds = [c.kind for c in crit.checks]
@@ -1903,7 +1954,7 @@ def _screen_one(pf: PatientFacts, items: list[tuple[int, CriterionInput]], audie
             # the cohort is for another tumour type than the patient's
             v = CriterionVerdict("fails", f"This cohort is for {mismatch[0]}; the patient has {mismatch[1]}", v.patient_evidence,
                                  "diagnosis", crit.importance, "inclusion")
-        if v.status == "unknown":
+        if v.status == "unknown" and v.question is None:
             v.question, v.question_patient = question_for(pf, crit, v)
         out.append((idx, ci, v, crit))
     _read_alternatives(pf, out)
