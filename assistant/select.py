@@ -164,7 +164,7 @@ def unit_features(plan: QueryPlan, cand: Candidate, doc, unit, bm25_max: float, 
     stype = section_type(unit.section)
     _, topic_sections = topic_map()
     expected = {s for t in plan.topics for s in topic_sections.get(t, ())}
-    typed = states_value(text, plan.value_type, plan.question, unit.attrs)
+    typed = states_value(text, unit_value_type(plan, text + " " + context), plan.question, unit.attrs)
     f = {
         "dense": cand.dense,
         "dense_rel": cand.dense - dense_max,
@@ -182,6 +182,16 @@ def unit_features(plan: QueryPlan, cand: Candidate, doc, unit, bm25_max: float, 
         "entity": 1.0 if any(form_pattern(n).search(text) for n in plan.entities) else 0.0,
     }
     return f, (start, end)
+
+
+def unit_value_type(plan: QueryPlan, text: str) -> str | None:
+    """The value type a unit must state: the asked one, or — when it was only inferred from the measures asked
+    ("ORR and PFS?") — that of the asked measure the unit speaks of (a PFS line states a duration)."""
+    if plan.value_type_explicit or len(plan.focus) < 2:
+        return plan.value_type
+    tt = terms(text)
+    own = [c.value_type for c in plan.focus if c.value_type and concept_in(c, text, tt)]
+    return own[0] if own else plan.value_type
 
 
 def _group_words(text: str) -> set[str]:

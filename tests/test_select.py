@@ -150,3 +150,13 @@ def test_a_camel_case_product_name_names_the_trial():
 
     texts = {"a": "Tumours were re-tested with the MammaTyper assay.", "b": "Luminal subtypes by IHC."}
     assert Catalog({d: Identity(title=d) for d in texts}, texts).resolve_by_acronym("In the MammaTyper study, any side effects?") == ["a"]
+
+
+def test_each_asked_measure_is_read_with_its_own_value_type():
+    from assistant.select import unit_value_type
+
+    orr = QConcept("objective response rate", ("ORR",), 3.0, "percent", "efficacy")
+    pfs = QConcept("progression-free survival", ("PFS",), 3.0, "duration", "efficacy")
+    plan = QueryPlan(question="ORR and PFS?", focus=[orr, pfs], value_type="percent")
+    assert unit_value_type(plan, "The median PFS was 5.6 months") == "duration"
+    assert unit_value_type(plan, "The ORR was 48.2%") == "percent"
