@@ -348,7 +348,7 @@ def is_label(doc, unit) -> bool:
     arm", "Eligibility:")."""
     text = doc.text[unit.start : unit.end].strip()
     return (unit.attrs.get("role") in LABEL_ROLES or unit.kind == "heading" or (text.endswith(":") and len(text.split()) <= 25)
-            or bool(GROUP_NAME.match(text)))
+            or bool(GROUP_NAME.match(text)) or text == unit.attrs.get("group_title"))  # a line that only names its group
 
 
 def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit: int | None = None) -> list[Evidence]:

@@ -160,3 +160,15 @@ def test_each_asked_measure_is_read_with_its_own_value_type():
     plan = QueryPlan(question="ORR and PFS?", focus=[orr, pfs], value_type="percent")
     assert unit_value_type(plan, "The median PFS was 5.6 months") == "duration"
     assert unit_value_type(plan, "The ORR was 48.2%") == "percent"
+
+
+def test_a_line_that_only_names_its_group_is_a_label():
+    from assistant.select import is_label
+
+    record = {"Clinical Trial ID": "NCT09999993", "Intervention": ["INTERVENTION 1: ", "  Extensive Metabolizers",
+                                                                  "  Tamoxifen 20 mg daily"]}
+    text, units = nli4ct.parse(record)
+    doc = SimpleNamespace(text=text, units=units)
+    name = next(u for u in units if text[u.start : u.end].strip() == "Extensive Metabolizers")
+    dose = next(u for u in units if "Tamoxifen" in text[u.start : u.end])
+    assert is_label(doc, name) and not is_label(doc, dose)
