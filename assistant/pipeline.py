@@ -354,7 +354,7 @@ class Assistant:
     def event_words(self) -> set[str]:
         """The words of the events the documents' adverse-event tables list."""
         if self._event_words is None:
-            self._event_words = {t for doc in self.docs.values() for name in event_terms(doc) for t in terms(name)}
+            self._event_words = {t for doc in self.docs.values() for _, ts in event_terms(doc) for t in ts}
         return self._event_words
 
     def _answer_parts(self, question: str, parts: list[str], audience: str, plan, history: list[dict], trace: dict) -> Answer:

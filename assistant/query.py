@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .vocab import (
     DASHES,
@@ -30,6 +30,7 @@ from .vocab import (
     condition_mentions,
     conditions,
     drug_mentions,
+    drug_pattern,
     drug_table,
     form_pattern,
     forms_pattern,
@@ -72,7 +73,7 @@ JOIN_RE = re.compile(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|taken part
 def age_asked(plan) -> bool:
     """Is the age limit what is asked: the asking sentence speaks of age, or asks about joining with an age told
     ("My mum is 81. Could she take part?"); not "My daughter is 41. How many had no cancer left?"."""
-    ask = plan.ask_text or plan.question
+    ask = plan.asking
     return bool(AGE_TOPIC_RE.search(ask) or AGE_RE.search(ask) or (plan.age is not None and JOIN_RE.search(ask)))
 
 
@@ -145,7 +146,12 @@ class QueryPlan:
     age: int | None = None
     list_kind: str | None = None
     search_text: str = ""
-    ask_text: str = ""  # the sentences that ask (the whole question unless others only tell context)
+    ask_text: str = ""  # the sentences that ask, when others only tell context ("My mum is 70. Did anyone …?")
+
+    @property
+    def asking(self) -> str:
+        """What the question asks: its asking sentences, or the whole question."""
+        return self.ask_text or self.question
 
 
 @lru_cache(maxsize=1)
@@ -190,6 +196,12 @@ SALT_RE = re.compile(
 NOT_A_DRUG = re.compile(r"^(?:placebo|vehicle|saline|control|her-?[1-4]|erbb-?[1-4]|er|pr|pgr|pd-?l?1|ctla-?4|egfr|brca-?[12]|ki-?67|cd-?\d+|b7-?h\d|trop-?2|cyp\w+)$", re.I)
 
 
+@lru_cache(maxsize=1)
+def vocabulary_forms() -> frozenset[str]:
+    """Every surface form of the vocabulary's concepts, lower-cased."""
+    return frozenset(f.lower() for c in concepts().values() for f in c.forms)
+
+
 STUDY_AFTER = re.compile(r"[\s\w+/().,-]{0,30}?\b(?:study|trial)\b", re.I)  # "risedronate 35 mg weekly study"
 STUDY_BEFORE = re.compile(r"\b(?:study|trial)\s+(?:of|with|on|giving|testing|using)\s+(?:[\w-]+\s+){0,2}$", re.I)
 ACRONYM_RE = re.compile(r"\b(?:[A-Z][A-Z0-9]{3,}|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)\b")  # "BRECOR", "MammaTyper"
@@ -205,6 +217,7 @@ class Catalog:
         self.texts = texts
         self.treatment_texts = treatment_texts or {}
         self.lower_texts = {d: normalize(t) for d, t in texts.items()}
+        self._capitalised: dict[str, set[str]] | None = None
         self.id_forms: list[tuple[str, str]] = []  # (form, doc_id): trial IDs and study names
         self.drug_forms: list[tuple[str, str]] = []
         self.by_trial_id: dict[str, list[str]] = {}
@@ -340,19 +353,25 @@ class Catalog:
         winners = [d for d, s in scores.items() if s == best]
         return winners if len(winners) <= 3 else []
 
+    @cached_property
+    def id_names(self) -> set[str]:
+        """Trial IDs and study names, lower-cased."""
+        return {f.lower() for f, _ in self.id_forms}
+
     def resolve_by_acronym(self, text: str) -> list[str]:
         """Documents naming a capitalised word the question uses that at most two documents use ("the BRECOR
         website"): a programme's or study's own name. Words the vocabulary knows (HER2, ECOG) are not names."""
-        known = {f.lower() for c in concepts().values() for f in c.forms}
+        if self._capitalised is None:  # word -> documents using it, built at the first such question
+            index: dict[str, set[str]] = {}
+            for doc_id, t in self.texts.items():
+                for w in set(ACRONYM_RE.findall(t)):
+                    index.setdefault(w, set()).add(doc_id)
+            self._capitalised = index
         out: list[str] = []
-        for m in ACRONYM_RE.finditer(text):
-            word = m.group(0)
-            if word.lower() in known or NCT_RE.fullmatch(word):
-                continue
-            pattern = form_pattern(word)
-            docs = [d for d, t in self.texts.items() if pattern.search(t)]
-            if 1 <= len(docs) <= 2:
-                out += [d for d in docs if d not in out]
+        for word in ACRONYM_RE.findall(text):
+            docs = self._capitalised.get(word, set())
+            if 1 <= len(docs) <= 2 and word.lower() not in vocabulary_forms() and not NCT_RE.fullmatch(word):
+                out += [d for d in sorted(docs) if d not in out]
         return out
 
     def covered(self, form: str, scope: list[str] | None = None) -> bool:
@@ -412,10 +431,11 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: in
     for s, e, c in concept_mentions(working):
         found.append((s, QConcept(c.name, c.forms, 1.0, c.value_type, by_topic.get(c.name))))
         working = working[:s] + " " * (e - s) + working[e:]
-    for name, forms in drug_table().items():  # a drug is found by any of its names ("radium" in the question, "Ra-223" in the unit)
-        m = next((m for f in forms if len(f) >= 3 for m in [form_pattern(f).search(working)] if m), None)
+    table = drug_table()
+    for name in drug_mentions(working):  # a drug is found by any of its names ("radium" in the question, "Ra-223" in the unit)
+        m = drug_pattern(name).search(working) if name in table else None
         if m:
-            found.append((m.start(), QConcept(name, forms, 1.0)))
+            found.append((m.start(), QConcept(name, table[name], 1.0)))
             working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
     for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:mg/kg|mg/m2|mg/m²|μg/kg|ug/kg|mg|g/L|mL/min|months|weeks|days)\b", working, re.I):
         found.append((m.start(), QConcept(m.group(0), (m.group(0),))))
@@ -501,8 +521,7 @@ STUDY_WORD = re.compile(r"\b(stud(y|ies)|trials?|protocol|cohort)\b", re.I)
 
 def _names_trial(names: list[str], catalog: Catalog) -> bool:
     """Is one of the names a trial ID or study name (not just a drug)?"""
-    forms = {f.lower() for f, _ in catalog.id_forms}
-    return any(n.lower() in forms for n in names)
+    return any(n.lower() in catalog.id_names for n in names)
 
 
 def _names_distinct_trials(question: str, catalog: Catalog, names: list[str]) -> bool:
@@ -590,16 +609,15 @@ def plan_query(
         plan.doc_ids, plan.carried = carried, True
     plan.unknown = guard_unknown(question, catalog, eligibility_like)
     # trial IDs and study names only pick the trial; a drug that picked it is still asked about ("the Xeloda dose")
-    ids = {f.lower() for f, _ in catalog.id_forms}
-    skip = [n for n in names if n.lower() in ids]
+    skip = [n for n in names if n.lower() in catalog.id_names]
     plan.concepts = extract_concepts(question, skip, df, n_units)
     told = statements(question)
-    plan.ask_text = asking_text(question) if told else question
+    plan.ask_text = asking_text(question) if told else ""
     # context, not what is asked: what the user tells ("My mum has … . Did anyone get X?") and words that describe
     # the trial ("the study that looked at fatigue"); weighted down, and never the focus of an answer
     context_only = described_only(question, plan.concepts)
     if told:
-        asked = {c.name for c in extract_concepts(asking_text(question), skip, df, n_units)}
+        asked = {c.name for c in extract_concepts(plan.ask_text, skip, df, n_units)}
         context_only |= {c.name for c in plan.concepts if c.name not in asked}
     if context_only and context_weight != 1.0:
         plan.concepts = [QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic) if c.name in context_only else c

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
-from .query import GENERIC_FOCUS, JOIN_RE, QueryPlan, concept_in, terms, topic_map
+from .query import GENERIC_FOCUS, JOIN_RE, QConcept, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
 from .vocab import condition_mentions, drug_mentions, drug_pattern, drug_table, form_pattern
 
@@ -234,7 +234,7 @@ def plan_terms(plan: QueryPlan) -> set[str]:
     ("If I get Xeloda…" names the capecitabine arm)."""
     cache = getattr(plan, "_terms", None)
     if cache is None:
-        ask = plan.ask_text or plan.question
+        ask = plan.asking
         cache = _group_words(" ".join([ask, *(f for d in drug_mentions(ask) for f in drug_table().get(d, ()))]))
         object.__setattr__(plan, "_terms", cache)
     return cache
@@ -326,7 +326,7 @@ EFFECT_Q = re.compile(
 def asks_effect(plan: QueryPlan) -> bool:
     """A yes/no question about what a treatment did ("did people who had the injection need less morphine?"),
     not about who may join."""
-    ask = plan.ask_text or plan.question
+    ask = plan.asking
     return bool(EFFECT_Q.search(ask)) and not JOIN_RE.search(ask)
 
 
@@ -457,7 +457,7 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
     per_arm = ARMS_CONTRAST.search(plan.question) or TOTALS_Q.search(plan.question)
     if lead_unit.kind == "adverse_event" and not plan.focus and not _asks_particular_event(plan, index.docs[lead.doc_id]):
         if per_arm:
-            totals = total_rows(index.docs[lead.doc_id], lead_unit, lead)
+            totals = total_rows(index.docs[lead.doc_id], lead.doc_id, lead_unit.attrs.get("serious"), lead.prob, lead.features)
             if totals:
                 return totals  # "what proportion had an SAE in the two groups?": each group's total row
         else:
@@ -471,10 +471,15 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
         for i, u in enumerate(doc.units):
             if (u.kind == "result" and u.attrs.get("measure") == lead_unit.attrs.get("measure")
                     and u.attrs.get("group") == lead_unit.attrs.get("group") and result_category(doc, u)):
-                take(Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features))
+                take(unit_evidence(lead.doc_id, i, u, lead.prob, lead.features))
     chosen.extend(other_groups_rows(index.docs[lead.doc_id], lead.doc_id, chosen, settings.max_table_rows,
                                     one_group=lead.features.get("group", 0) > 0 and not per_arm))
     return chosen
+
+
+def unit_evidence(doc_id: str, i: int, u, prob: float = 1.0, features: dict | None = None) -> Evidence:
+    """Evidence quoting unit ``i`` of a document whole, read with its context lines."""
+    return Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, prob, features or {})
 
 
 def row_key(doc, u) -> str | None:
@@ -508,28 +513,30 @@ def other_groups_rows(doc, doc_id: str, chosen: list[Evidence], limit: int, one_
             if (u.kind, key, u.attrs.get("group")) in have:
                 continue
             have.add((u.kind, key, u.attrs.get("group")))
-            out.append(Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, c.prob, c.features))
+            out.append(unit_evidence(doc_id, i, u, c.prob, c.features))
     return out
 
 
-def with_named_events(plan: QueryPlan, scored: list[Evidence], index) -> QueryPlan:
-    """The plan with the adverse events it names that the documents' tables list ("dehydration") among its focus
-    concepts, where the vocabulary does not know them as events."""
-    docs = list(dict.fromkeys(ev.doc_id for ev in scored[:10]))
-    focus = {c.name for c in plan.focus}
-    ask = plan.ask_text or plan.question
+def asked_events(plan: QueryPlan, doc) -> list[QConcept]:
+    """The concepts of the asking sentence (not drugs, not "adverse events" as such) that name an event the
+    document's adverse-event tables list ("dehydration", "bowel perforation")."""
+    ask = plan.asking
     ask_terms = terms(ask)
-    extra = []
-    for c in plan.concepts:
-        if c.weight < 1.0 or c.name in focus or c.name in GENERIC_FOCUS or c.name in plan.drugs or "safety" not in plan.topics:
-            continue
-        if not concept_in(c, ask, ask_terms):
-            continue  # told as context ("before my operation"), not asked about
-        for doc_id in docs:
-            doc = index.docs[doc_id]
-            if any(concept_in(c, t, terms(t)) for t in event_terms(doc)):
-                extra.append(c)
-                break
+    events = event_terms(doc)
+    return [c for c in plan.concepts
+            if c.weight >= 1.0 and c.name not in GENERIC_FOCUS and c.name not in plan.drugs and concept_in(c, ask, ask_terms)
+            and any(concept_in(c, t, tt) for t, tt in events)]
+
+
+def with_named_events(plan: QueryPlan, scored: list[Evidence], index) -> QueryPlan:
+    """The plan with the adverse events its question names that the documents' tables list among its focus
+    concepts, where the vocabulary does not know them as events."""
+    if "safety" not in plan.topics:
+        return plan
+    focus = {c.name for c in plan.focus}
+    extra: list[QConcept] = []
+    for doc_id in dict.fromkeys(ev.doc_id for ev in scored[:10]):
+        extra += [c for c in asked_events(plan, index.docs[doc_id]) if c.name not in focus and c not in extra]
     return replace(plan, focus=plan.focus + extra) if extra else plan
 
 
@@ -555,11 +562,12 @@ def event_term(doc, unit) -> str:
     return unit.attrs.get("term") or EVENT_COUNT.sub("", doc.text[unit.start : unit.end]).strip().lower()
 
 
-def event_terms(doc) -> list[str]:
-    """The event names of a document's adverse-event tables (total rows left out)."""
+def event_terms(doc) -> list[tuple[str, set[str]]]:
+    """The event names of a document's adverse-event tables (total rows left out), each with its terms."""
     cache = getattr(doc, "_event_terms", None)
     if cache is None:
-        cache = list(dict.fromkeys(event_term(doc, u) for u in doc.units if u.kind == "adverse_event" and u.attrs.get("role") != "total"))
+        names = dict.fromkeys(event_term(doc, u) for u in doc.units if u.kind == "adverse_event" and u.attrs.get("role") != "total")
+        cache = [(name, terms(name)) for name in names]
         object.__setattr__(doc, "_event_terms", cache)
     return cache
 
@@ -583,17 +591,7 @@ def group_key(doc, unit) -> str:
 
 def _asks_particular_event(plan: QueryPlan, doc) -> bool:
     """Does the question name an event the document's adverse-event table lists ("bowel perforation")?"""
-    ask = plan.ask_text or plan.question
-    ask_terms = terms(ask)
-    asked = [c for c in plan.concepts if c.weight >= 1.0 and c.name not in GENERIC_FOCUS and c.name not in plan.drugs
-             and concept_in(c, ask, ask_terms)]
-    for u in doc.units:
-        if u.kind == "adverse_event" and u.attrs.get("role") != "total":
-            term = u.attrs.get("term") or doc.text[u.start : u.end]
-            tt = terms(term)
-            if any(concept_in(c, term, tt) for c in asked):
-                return True
-    return False
+    return bool(asked_events(plan, doc))
 
 
 AFFECTED_RE = re.compile(r"(\d+)\s*/\s*\d+")
@@ -608,7 +606,7 @@ def adverse_events_of(doc, lead_unit, lead: Evidence, limit: int) -> list[Eviden
         if u.kind != "adverse_event" or u.attrs.get("group") != group or u.attrs.get("serious") != serious:
             continue
         m = AFFECTED_RE.search(doc.text[u.start : u.end])
-        ev = Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features)
+        ev = unit_evidence(lead.doc_id, i, u, lead.prob, lead.features)
         if u.attrs.get("role") == "total":
             total = total or ev
         elif m and int(m.group(1)) > 0:
@@ -633,18 +631,14 @@ def event_totals(plan: QueryPlan, index) -> list[Evidence]:
         if _asks_particular_event(plan, doc):
             return []
         tables = {u.attrs.get("serious") for u in doc.units if u.kind == "adverse_event" and u.attrs.get("role") == "total"}
-        table = "1" if "1" in tables else next(iter(tables), None)  # the serious events table where there are two
-        out += [Evidence(doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, 1.0, {})
-                for i, u in enumerate(doc.units)
-                if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("serious") == table]
+        out += total_rows(doc, doc_id, "1" if "1" in tables else next(iter(tables), None))  # the serious table where there are two
     return out
 
 
-def total_rows(doc, lead_unit, lead: Evidence) -> list[Evidence]:
-    """The total row of each group in the adverse-event table ``lead_unit`` is read from (serious or other)."""
-    return [Evidence(lead.doc_id, i, u.start, u.end, " › ".join(u.section), u.kind, u.context, lead.prob, lead.features)
-            for i, u in enumerate(doc.units)
-            if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("serious") == lead_unit.attrs.get("serious")]
+def total_rows(doc, doc_id: str, serious: str | None, prob: float = 1.0, features: dict | None = None) -> list[Evidence]:
+    """The total row of each group in a document's adverse-event table (serious or other)."""
+    return [unit_evidence(doc_id, i, u, prob, features) for i, u in enumerate(doc.units)
+            if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("serious") == serious]
 
 
 AGE_RANGE = re.compile(r"\b(\d{1,3})\s*(?:to|-|–|and)\s*(\d{1,3})\s*(?:years|yrs)", re.I)

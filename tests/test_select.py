@@ -61,7 +61,7 @@ def test_result_rows_of_one_measure_are_matched_by_category():
 def test_each_groups_total_row():
     doc = _doc()
     lead = _ev(doc, _find(doc, "Dehydration 5/519"))
-    assert _quotes(doc, total_rows(doc, doc.units[lead.unit], lead)) == ["Total: 21/519 (4.05%)", "Total: 119/532 (22.37%)"]
+    assert _quotes(doc, total_rows(doc, "d", doc.units[lead.unit].attrs.get("serious"))) == ["Total: 21/519 (4.05%)", "Total: 119/532 (22.37%)"]
 
 
 def test_an_event_the_table_lists_becomes_a_focus_of_a_safety_question():

@@ -24,6 +24,7 @@ from assistant.settings import Settings
         ("did anyone's heart stop, like the heart stopping", "cardiac arrest"),
         ("did people get skin problems", "skin toxicity"),
         ("did anyone have serious breathing problems?", "dyspnea"),
+        ("how many were still free of the cancer after 2 years?", "disease-free survival"),
         ("baseline 25(OH)D cutoff", "vitamin D"),
         ("plt over 100?", "platelet count"),
         ("how are his liver numbers", "liver function"),
