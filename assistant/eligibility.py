@@ -117,7 +117,9 @@ def concern_rows(plan, rows: list[dict], limit: int = 2) -> list[dict]:
     from .query import concept_in, terms
     from .vocab import drug_mentions, form_pattern
 
-    concepts = [c for c in plan.concepts if c.weight >= 1.5 and c.name not in CONCERN_SKIP]
+    told = {c.name: c for c in plan.told}  # what the user tells of themselves is what they ask about here
+    concepts = [told.get(c.name, c) for c in plan.concepts]
+    concepts = [c for c in concepts if c.weight >= 1.5 and c.name not in CONCERN_SKIP]
     drugs = drug_mentions(plan.question)
     scored = []
     for row in rows:

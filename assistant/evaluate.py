@@ -2,7 +2,7 @@
 category and style.
 
 Suites (``evals/suites.yaml``) name a corpus (folders, plus NLI4CT reports read from ``../shared`` and written
-as registry-style text pages or kept as JSON) and case files. For every case:
+as registry-style text pages or kept as JSON, or files of an external set copied from ``../shared``) and case files. For every case:
 
 - retrieval recall — a gold unit (a unit of an expected document holding an expected fact) was retrieved;
 - selection — a gold unit was quoted;
@@ -50,7 +50,8 @@ def nli4ct_text_page(record: dict) -> str:
 
 
 def materialize(suite: dict, work: Path) -> list[Path] | None:
-    """The suite's document paths; NLI4CT reports are copied/written under ``work``. None if data is missing."""
+    """The suite's document paths; NLI4CT reports and external documents are copied/written under ``work``. None if
+    data is missing."""
     paths = [ROOT / p for p in suite.get("paths", [])]
     spec = suite.get("nli4ct")
     if spec:
@@ -74,6 +75,22 @@ def materialize(suite: dict, work: Path) -> list[Path] | None:
             wanted.add(target.name)
         for stale in folder.iterdir():
             if stale.name not in wanted:
+                stale.unlink()
+        paths.append(folder)
+    shared = suite.get("shared")
+    if shared:  # documents of an external set, copied from ../shared (never committed)
+        source = ROOT.parent / "shared" / shared["dir"]
+        if not source.is_dir():
+            return None
+        folder = work / "shared"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in shared["files"]:
+            data = (source / name).read_bytes()
+            target = folder / name
+            if not target.is_file() or target.read_bytes() != data:
+                target.write_bytes(data)
+        for stale in folder.iterdir():
+            if stale.name not in shared["files"]:
                 stale.unlink()
         paths.append(folder)
     return paths
@@ -258,7 +275,7 @@ def main(settings: Settings, suite: str = "all", split: str = "all", cases_file:
         else:
             idx = build_suite_index(name, settings, work_root, use_manifest=not no_manifest)
             if idx is None:
-                print(f"{name}: skipped (its data is not available: {NLI4CT_DIR})")
+                print(f"{name}: skipped (its data is not available under {ROOT.parent / 'shared'})")
                 continue
         files = [Path(cases_file)] if cases_file else [ROOT / f for f in spec["cases"]]
         cases = load_cases(files, split)

@@ -147,6 +147,7 @@ class QueryPlan:
     list_kind: str | None = None
     search_text: str = ""
     ask_text: str = ""  # the sentences that ask, when others only tell context ("My mum is 70. Did anyone …?")
+    told: list[QConcept] = field(default_factory=list)  # context concepts at full weight ("I take the pill." raises it)
 
     @property
     def asking(self) -> str:
@@ -352,6 +353,32 @@ class Catalog:
         best = max(scores.values())
         winners = [d for d, s in scores.items() if s == best]
         return winners if len(winners) <= 3 else []
+
+    @cached_property
+    def term_docs(self) -> dict[str, int]:
+        """Stemmed word -> how many documents use it anywhere (built at the first question that needs it)."""
+        counts: dict[str, int] = {}
+        for t in self.texts.values():
+            for w in terms(t):
+                counts[w] = counts.get(w, 0) + 1
+        return counts
+
+    def resolve_by_rare_title_word(self, text: str) -> list[str]:
+        """Documents whose title has a word of ``text`` that at most two documents use at all ("the minocycline
+        trial for taxol pain" among many paclitaxel trials)."""
+        q = {t for t in terms(text) if len(t) >= 4 and t not in STOP_STEMS and self.term_docs.get(t, 0) <= 2} - self.drug_terms
+        return sorted(d for d, ts in self.title_terms.items() if q & ts)
+
+    @cached_property
+    def drug_terms(self) -> set[str]:
+        """Words of drug names (the drug table's and the documents'): a drug names a treatment, not a trial."""
+        out: set[str] = set()
+        for generic, aliases in drug_table().items():
+            for name in (generic, *aliases):
+                out |= terms(name)
+        for form, _ in self.drug_forms:
+            out |= terms(form)
+        return out
 
     @cached_property
     def id_names(self) -> set[str]:
@@ -570,6 +597,9 @@ def _user_turns(history: list[dict]) -> list[str]:
     return [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
 
 
+MANY_NAMED = 3  # more documents than this give the drug named: a rarer word in the question may name the trial
+
+
 def plan_query(
     question: str,
     catalog: Catalog,
@@ -593,6 +623,11 @@ def plan_query(
         named = [d for d in named if d in carried]  # "… and with Herceptin?" keeps the trial in focus
     if not named and not carried and trial is None and not CROSS_RE.search(question):
         named = catalog.resolve_by_acronym(question) or (catalog.resolve_by_title(question) if STUDY_WORD.search(question) else [])
+    elif len(named) > MANY_NAMED and trial is None and not _names_trial(names, catalog) and STUDY_WORD.search(question) \
+            and not CROSS_RE.search(question):
+        # a drug many trials give, and a word few titles have: "the minocycline trial for taxol pain", "the (Oraxol) study"
+        narrow = catalog.resolve_by_rare_title_word(question)
+        named = [d for d in named if d in narrow] or (narrow if 0 < len(narrow) <= 2 else named)
     plan.named, plan.entities = named, names
     patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone"
     eligibility_like = bool(AGE_RE.search(question) or JOIN_RE.search(question) or patients_own)  # patients_own: the drugs named are the patient's history
@@ -619,6 +654,7 @@ def plan_query(
     if told:
         asked = {c.name for c in extract_concepts(plan.ask_text, skip, df, n_units)}
         context_only |= {c.name for c in plan.concepts if c.name not in asked}
+    plan.told = [c for c in plan.concepts if c.name in context_only]
     if context_only and context_weight != 1.0:
         plan.concepts = [QConcept(c.name, c.forms, context_weight * c.weight, c.value_type, c.topic) if c.name in context_only else c
                          for c in plan.concepts]

@@ -9,7 +9,9 @@ Data (read-only, outside the repo): ../shared/data/external/trialgpt_criterion/ 
     predicted "excluded" when the verdict is "not eligible".
 
 Parts: --part dev = patients "sigir-2014*" (development, tune on it); --part test = "sigir-2015*" (held out:
-run once for the report, never to tune).
+run once for the report, never to tune); --part own = evals/screening/criteria.dev.jsonl, our own blind development
+rows (TREC 2021/2022 patient notes × criteria of the development-part trials, labelled by a helper who had not seen the
+code; the file stores ids and item numbers, the texts are read from ../shared).
 
     .venv/bin/python benchmarks/trialgpt.py --part dev
 """
@@ -61,15 +63,43 @@ def split_items(text: str) -> list[str]:
     return out
 
 
+OWN = ROOT / "evals" / "screening" / "criteria.dev.jsonl"
+CORPUS = DATA / "mikeS141618_TrialGPT" / "dataset" / "sigir" / "corpus.jsonl"
+QUERIES = [DATA / "ncbi-nlp_TrialGPT" / "dataset" / c / "queries.jsonl" for c in ("trec_2021", "trec_2022")]
+
+
+def own_rows() -> list[dict]:
+    """Our blind development rows, their texts resolved from ../shared (note by patient id, criterion by item number)."""
+    trials = {}
+    for line in CORPUS.read_text().splitlines():
+        d = json.loads(line)
+        trials[d["_id"]] = d["metadata"]
+    notes = {}
+    for q in QUERIES:
+        for line in q.read_text().splitlines():
+            d = json.loads(line)
+            notes[d["_id"]] = d["text"]
+    rows = []
+    for line in OWN.read_text().splitlines():
+        r = json.loads(line)
+        items = split_items(trials[r["trial_id"]][f"{r['criterion_type']}_criteria"])
+        rows.append({"patient_id": r["patient_id"], "note": notes[r["patient_id"]], "criterion_text": items[r["item"]],
+                     "criterion_type": r["criterion_type"], "gold": r["expected"]})
+    return rows
+
+
 def criterion_level(part: str, verbose: bool) -> None:
-    rows = [r for r in json.loads(ANN.read_text()) if r["patient_id"].startswith(PREFIX[part])]
+    if part == "own":
+        rows = own_rows()
+    else:
+        rows = [dict(r, gold=LABEL[r["expert_eligibility"]]) for r in json.loads(ANN.read_text()) if r["patient_id"].startswith(PREFIX[part])]
     t0 = time.perf_counter()
     preds = []
     for r in rows:
         v = check_criterion(r["note"], r["criterion_text"], r["criterion_type"])
         preds.append(v)
     dt = time.perf_counter() - t0
-    gold = [LABEL[r["expert_eligibility"]] for r in rows]
+    gold = [r["gold"] for r in rows]
     pred = [v.status for v in preds]
     n = len(rows)
     acc = sum(g == p for g, p in zip(gold, pred)) / n
@@ -83,7 +113,7 @@ def criterion_level(part: str, verbose: bool) -> None:
         f1s[c] = (prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0)
     macro = sum(f[2] for f in f1s.values()) / 3
     lo, hi = wilson(sum(g == p for g, p in zip(gold, pred)), n)
-    print(f"TrialGPT criterion level, part={part}: {n} rows ({PREFIX[part]}*)")
+    print(f"TrialGPT criterion level, part={part}: {n} rows ({PREFIX.get(part, OWN.name)}*)")
     print(f"  accuracy           {acc:.3f}  (95% CI {lo:.3f}-{hi:.3f})")
     print(f"  macro-F1           {macro:.3f}")
     for c in CLASSES:
@@ -136,14 +166,15 @@ def trial_level(part: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=("dev", "test"), default="dev")
-    ap.add_argument("--errors", action="store_true", help="list disagreements (dev part only)")
+    ap.add_argument("--part", choices=("dev", "test", "own"), default="dev")
+    ap.add_argument("--errors", action="store_true", help="list disagreements (development parts only)")
     args = ap.parse_args(argv)
     if not ANN.exists():
         print(f"data not found: {ANN}", file=sys.stderr)
         return 2
-    criterion_level(args.part, args.errors and args.part == "dev")
-    trial_level(args.part)
+    criterion_level(args.part, args.errors and args.part != "test")
+    if args.part != "own":
+        trial_level(args.part)
     return 0
 
 

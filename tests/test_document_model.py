@@ -89,6 +89,21 @@ def test_markdown_and_html_headings():
     assert "- No prior anti-PD-1 therapy." in text
 
 
+def test_markdown_flattened_onto_one_line_is_cut_at_its_headings():
+    # as PubMed Central exports are: headings run into their paragraphs, pandoc fences around tables
+    md = ("# Abstract ## OBJECTIVE Moderate alcohol intake may raise adiponectin in women. "
+          "## RESEARCH DESIGN AND METHODS A total of 72 healthy adults were randomised to wine or beer for 3 weeks. "
+          "## Results Adiponectin rose by 29.8% with red wine (P < 0.01). It did not change with beer.\n"
+          "::: caption\nTable 1 Adiponectin by beverage\n:::\n  ------- -------\n  Wine    29.8%\n")
+    _, _, pairs = units_of(md)
+    headings = [q for u, q in pairs if u.kind == "heading"]
+    assert headings[:4] == ["# Abstract", "## OBJECTIVE", "## RESEARCH DESIGN AND METHODS", "## Results"]
+    sentences = {q: u.section for u, q in pairs if u.kind != "heading"}
+    assert sentences["Adiponectin rose by 29.8% with red wine (P < 0.01)."] == ("Abstract", "Results")
+    assert "A total of 72 healthy adults were randomised to wine or beer for 3 weeks." in sentences
+    assert not any(q.startswith(":::") or q.startswith("---") for q in sentences)
+
+
 def test_ctgov_adapter_on_a_record_written_from_a_seed_page():
     record = json.loads((ROOT / "evals/corpora/ctgov/NCT07289048.json").read_text())
     text, units, ident = ctgov.parse(record)

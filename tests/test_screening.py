@@ -1064,3 +1064,11 @@ def test_asymptomatic_small_brain_metastases_allowed_by_the_criterion():
     big = "Breast cancer with 2 new untreated asymptomatic brain mets 6 mm and 22 mm, no steroids."
     assert check_criterion(small, crit, "exclusion").status == "meets"
     assert check_criterion(big, crit, "exclusion").status == "fails"
+
+
+def test_taking_the_pill_fails_an_exclusion_of_oral_contraceptive_use():
+    crit = "Current or planned use of methoxyflurane, oral contraceptives, isotretinoin, penicillin, or ergot alkaloids"
+    assert check_criterion("I take birth control pills.", crit, "exclusion").status == "fails"
+    assert check_criterion("I stopped the birth control pills last year.", "Current use of oral contraceptives", "exclusion").status == "meets"
+    assert check_criterion("I take birth control pills.", "Women of childbearing potential must use effective contraception",
+                           "inclusion").status != "fails"

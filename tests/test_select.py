@@ -172,3 +172,17 @@ def test_a_line_that_only_names_its_group_is_a_label():
     name = next(u for u in units if text[u.start : u.end].strip() == "Extensive Metabolizers")
     dose = next(u for u in units if "Tamoxifen" in text[u.start : u.end])
     assert is_label(doc, name) and not is_label(doc, dose)
+
+
+def test_a_word_few_documents_use_narrows_a_drug_many_trials_give():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {f"t{i}": f"Weekly paclitaxel 80 mg/m2 with drug {i}." for i in range(4)}
+    texts["mino"] = "Arm I (Minocycline Hydrochloride): minocycline with weekly paclitaxel to prevent pain."
+    idents = {d: Identity(title=("Arm I (Minocycline Hydrochloride)" if d == "mino" else f"Paclitaxel study {d}"), drugs=("paclitaxel",))
+              for d in texts}
+    catalog = Catalog(idents, texts, texts)
+    assert len(catalog.resolve("the taxol trial")[0]) == 5
+    assert catalog.resolve_by_rare_title_word("Does that rule me out of the minocycline trial for taxol pain?") == ["mino"]
+    assert catalog.resolve_by_rare_title_word("the weekly taxol trial") == []  # no rare title word: nothing narrowed

@@ -121,14 +121,64 @@ class Line:
         return self.start + len(self.raw.rstrip())
 
 
+# Markdown flattened onto one line (as PubMed Central exports often are): "... of the hip. ## Methods Patients were ..."
+INLINE_MD_HEADING = re.compile(r"(?<=[.!?:;)\]*])[ \t]+(?=#{1,6}[ \t]+[A-Z*])")
+MD_MARK = re.compile(r"^#{1,6}[ \t]+")
+# The section names of a paper's abstract and body (IMRaD), which end an inline heading: "## Results 891 patients..."
+PAPER_SECTION = re.compile(
+    r"(?:abstract|background|introduction|context|rationale|objectives?|aims?(?: of the study)?|purpose|hypothesis|"
+    r"(?:materials|patients|subjects|participants) and methods|methods?(?: and (?:materials|patients))?|study design|"
+    r"design(?:,? setting,? and participants)?|setting|participants|patients|interventions?|measurements|"
+    r"(?:main )?outcome measures?|primary outcomes?|results?|findings|conclusions?(?: and relevance)?|interpretation|"
+    r"discussion|limitations|significance|trial registration|registration|funding|summary)\b\s*:?(?=\s)",
+    re.I,
+)
+INLINE_HEADING_MAX_WORDS = 10  # a longer "# ..." line is a heading run into its paragraph
+
+
+CAPS_TITLE = re.compile(r"(?:[A-Z][A-Z&/,-]+\s+){1,8}(?=[A-Z]?[a-z\d(]|[A-Z]\s)")  # "RESEARCH DESIGN AND METHODS A total of..."
+
+
+def _heading_end(raw: str) -> int | None:
+    """Where a heading run into its paragraph ends ("# Abstract In order to..."), or None if the line is a heading."""
+    mark = MD_MARK.match(raw)
+    if not mark or (words(raw) <= INLINE_HEADING_MAX_WORDS + 1 and not raw.rstrip().endswith((".", "?", "!"))):
+        return None  # a heading line (a short one that ends like a sentence is a heading run into its sentence)
+    title = raw[mark.end():]
+    lead = len(title) - len(title.lstrip("*_ "))
+    if m := PAPER_SECTION.match(title, lead) or CAPS_TITLE.match(title, lead):
+        return mark.end() + len(m.group().rstrip()) + lead
+    colon = re.match(r"[^:.]{1,80}?:(?=\s)", title)
+    if colon and words(colon.group()) <= INLINE_HEADING_MAX_WORDS:
+        return mark.end() + colon.end()
+    return mark.end()  # no title to tell apart: the marker alone is the heading's trace; the text is content
+
+
+def _segments(pos: int, raw: str) -> list[Line]:
+    """A physical line cut at inline markdown headings, each heading cut from the paragraph run into it."""
+    cuts = [0] + [m.end() for m in INLINE_MD_HEADING.finditer(raw)]
+    out = []
+    for a, b in zip(cuts, cuts[1:] + [len(raw)]):
+        piece = raw[a:b]
+        while (end := _heading_end(piece)) is not None:  # "# Abstract ## Objective Moderate alcohol..."
+            if piece[:end].strip("#*_ \t:"):
+                out.append(Line(pos + a, piece[:end].rstrip()))
+            skip = len(piece) - len(piece[end:].lstrip())
+            a, piece = a + skip, piece[skip:]
+        out.append(Line(pos + a, piece))
+    return out
+
+
 def split_lines(text: str, start: int = 0, end: int | None = None) -> list[Line]:
-    """Lines of ``text[start:end]`` with absolute offsets (linear in the text size)."""
+    """Lines of ``text[start:end]`` with absolute offsets (linear in the text size). A markdown heading run into its
+    paragraph on one line is cut into a heading line and the paragraph."""
     end = len(text) if end is None else end
     out, pos = [], start
     while pos <= end:
         nl = text.find("\n", pos, end)
         stop = end if nl == -1 else nl
-        out.append(Line(pos, text[pos:stop].rstrip("\r")))
+        raw = text[pos:stop].rstrip("\r")
+        out.extend(_segments(pos, raw) if "#" in raw else [Line(pos, raw)])
         if nl == -1:
             break
         pos = nl + 1

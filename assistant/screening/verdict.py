@@ -246,7 +246,19 @@ def _pregnancy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     return _T(val, "; ".join(reasons) or cb_reason, ev + cb_ev, silent=(val is None and not ev))
 
 
+# the criterion is about taking hormonal contraceptives (a drug the trial excludes), not about using contraception
+_HORMONAL_USE = re.compile(r"\b(?:use|using|taking|receiv\w*|treatment with|on)\b[^.;]{0,60}\b(?:oral|hormonal)\s+contracept|"
+                           r"\b(?:oral|hormonal) contraceptives?\b[^.;]{0,30}\b(?:not (?:be )?(?:allowed|permitted)|prohibited)", re.I)
+_TAKES_PILL = re.compile(r"\b(?:birth[- ]control|contraceptive) (?:pills?|tablets?)\b|\b(?:on|take|takes|taking|use|using) the pill\b|"
+                         r"\boral contracepti\w+|\bhormonal (?:contracepti\w+|birth[- ]control|IUD|implant)", re.I)
+_NOT_NOW = re.compile(r"\b(?:no|not|never|stopped|quit|came off|off)\b[^.;]{0,25}$", re.I)
+
+
 def _contraception(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
+    if _HORMONAL_USE.search(crit.text):
+        for m in _TAKES_PILL.finditer(pf.text):
+            if not _NOT_NOW.search(pf.text[max(0, m.start() - 30) : m.start()]):
+                return _T(True, f"takes hormonal contraception (“{m.group(0)}”)", [Fact("mention", "hormonal contraception", m.start(), m.end(), m.group(0))])
     cb, reason, ev = _childbearing_status(pf)
     if cb is False and (pf.sex is None or pf.sex.value == "female" or (pf.age and pf.age.value[1] < 10)):
         return _T(crit.type == "inclusion", f"contraception not relevant ({reason})", ev)
@@ -1536,6 +1548,8 @@ def crit_truth(pf: PatientFacts, crit: ParsedCriterion) -> Truth:
             # one part of an excluding conjunction is assumed absent -> the whole statement is false
             r = _T(False, r.reason + " (assumed absent)", r.evidence)
         results.append((c, r))
+        if c.kind == "contraception" and r.value is True and crit.type == "exclusion":
+            return r  # hormonal contraceptives named among the drugs an exclusion lists: one of them is enough
     return _combine_and([r for _, r in results])
 
 
