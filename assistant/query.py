@@ -102,6 +102,9 @@ VALUE_Q = [
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
     ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|%\s*of\b|\bpercent(?:age)? of\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % |%\s*change\b|\bpercent(?:age)? change\b", re.I)),
+    ("ratio", re.compile(r"\bp[- ]?values?\b|\(p\b|\bp\s*[,)]|\beffect sizes?\b|\b(?:hazard|odds|risk) ratios?\b|\b(?-i:HR|OR)s?\b(?! ?\+)|"
+                         r"\bstatistically significant|\bsignificant(?:ly)? (?:difference|better|worse|more|less|higher|lower)|"
+                         r"\bmean difference\b", re.I)),
     ("contact", re.compile(r"\b(phone|telephone|e-?mail|contact|who (?:do|can|should) (?:i|we) (?:call|ring|contact|talk|speak|reach|ask|write)|who to (?:call|ring|contact)|get in touch)\b", re.I)),
     ("phase", re.compile(r"\b(what|which) phase\b", re.I)),
 ]
@@ -363,6 +366,30 @@ class Catalog:
                 counts[w] = counts.get(w, 0) + 1
         return counts
 
+    @cached_property
+    def doc_terms(self) -> dict[str, set[str]]:
+        return {d: terms(t) for d, t in self.texts.items()}
+
+    def resolve_by_description(self, text: str) -> list[str]:
+        """The one document a description fits ("the trial where women got motivational interviewing to be more
+        active"): the words of ``text`` that few documents use, weighted by rarity, point to one document clearly more
+        than to any other. [] when no document stands out."""
+        n = len(self.texts)
+        if n < DESCRIBE_MIN_DOCS:
+            return []
+        rare = {t for t in terms(text) if len(t) >= 3 and t not in STOP_STEMS and 0 < self.term_docs.get(t, 0) <= max(2, n // 50)}
+        scores = []
+        for d, ts in self.doc_terms.items():
+            hit = rare & ts
+            if len(hit) >= 2:
+                scores.append((sum(math.log(n / self.term_docs[t]) for t in hit), d))
+        if not scores:
+            return []
+        scores.sort(reverse=True)
+        if len(scores) > 1 and scores[0][0] < DESCRIBE_MARGIN * scores[1][0]:
+            return []
+        return [scores[0][1]]
+
     def resolve_by_rare_title_word(self, text: str) -> list[str]:
         """Documents whose title has a word of ``text`` that at most two documents use at all ("the minocycline
         trial for taxol pain" among many paclitaxel trials)."""
@@ -441,7 +468,18 @@ def guard_unknown(question: str, catalog: Catalog, eligibility_like: bool) -> li
         for cond in condition_mentions(question):
             if not catalog.covered(cond):
                 unknown.append(cond)
-    return list(dict.fromkeys(unknown))
+    return [n for n in dict.fromkeys(unknown) if not _aliased_covered(question, n, catalog)]
+
+
+def _aliased_covered(question: str, name: str, catalog: Catalog) -> bool:
+    """The question gives the name with another in brackets ("alpelisib (BYL719)", "BYL719 (alpelisib)") and the
+    documents use that other name."""
+    n = re.escape(name)
+    for m in re.finditer(rf"(?i)\b{n}\s*\(([^()]{{2,40}})\)|([\w-]{{3,}}(?:\s[\w-]{{3,}})?)\s*\(\s*{n}\s*\)", question):
+        other = (m.group(1) or m.group(2)).strip()
+        if any(catalog.covered(w) for w in [other, *re.split(r"[,;/\s]+", other)] if len(w) >= 3):
+            return True
+    return False
 
 
 def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: int) -> list[QConcept]:
@@ -598,6 +636,8 @@ def _user_turns(history: list[dict]) -> list[str]:
 
 
 MANY_NAMED = 3  # more documents than this give the drug named: a rarer word in the question may name the trial
+DESCRIBE_MIN_DOCS = 8  # a description picks one document only among enough documents for rare words to mean something
+DESCRIBE_MARGIN = 2.0  # … and only when its rare words point to it at least this much more than to the next document
 
 
 def plan_query(
@@ -622,7 +662,8 @@ def plan_query(
     if named and carried and not _names_trial(names, catalog) and set(named) & set(carried):
         named = [d for d in named if d in carried]  # "… and with Herceptin?" keeps the trial in focus
     if not named and not carried and trial is None and not CROSS_RE.search(question):
-        named = catalog.resolve_by_acronym(question) or (catalog.resolve_by_title(question) if STUDY_WORD.search(question) else [])
+        named = catalog.resolve_by_acronym(question) or (catalog.resolve_by_title(question) if STUDY_WORD.search(question) else []) \
+            or catalog.resolve_by_description(question)
     elif len(named) > MANY_NAMED and trial is None and not _names_trial(names, catalog) and STUDY_WORD.search(question) \
             and not CROSS_RE.search(question):
         # a drug many trials give, and a word few titles have: "the minocycline trial for taxol pain", "the (Oraxol) study"
@@ -660,15 +701,19 @@ def plan_query(
                          for c in plan.concepts]
     users = _user_turns(history)
     own = {c.name for c in plan.concepts}
+    # "And the ones who only took lapatinib?" names a group, not a measure: the measure asked before is asked again
+    same_measure = bool(users and FOLLOWUP_RE.match(question) and not any(c.topic for c in plan.concepts))
     if users and (FOLLOWUP_RE.match(question) or len(plan.concepts) <= 1):
         prev = extract_concepts(users[-1], catalog.resolve(users[-1])[1], df, n_units)
-        plan.concepts += [QConcept(c.name, c.forms, 0.35 * c.weight, c.value_type, c.topic) for c in prev if c.name not in own]
+        plan.concepts += [QConcept(c.name, c.forms, (1.0 if same_measure and c.topic else 0.35) * c.weight, c.value_type, c.topic)
+                          for c in prev if c.name not in own]
     # what is asked
     age = AGE_RE.search(question)
     if age:
         plan.age = int(age.group(1) or age.group(2))
-    for vt, pattern in VALUE_Q:
-        if pattern.search(question):
+    for text in [question] + ([users[-1]] if same_measure else []):  # a same-measure follow-up asks as the turn before
+        vt = next((vt for vt, pattern in VALUE_Q if pattern.search(text)), None)
+        if vt:
             plan.value_type, plan.value_type_explicit = vt, True
             break
     if plan.value_type is None:
@@ -683,7 +728,7 @@ def plan_query(
     plan.drugs = [] if patients_own else list(dict.fromkeys([*drug_mentions(question), *(n for n, _ in catalog.drug_forms_in(question))]))
     plan.conditions = [] if eligibility_like else condition_focus(question)
     if not eligibility_like and not plan.unknown:
-        missing = absent_drugs(question, catalog, plan.doc_ids, names)
+        missing = [d for d in absent_drugs(question, catalog, plan.doc_ids, names) if not _aliased_covered(question, d, catalog)]
         if missing:
             plan.unknown = missing
             plan.unknown_in_scope = True

@@ -41,6 +41,10 @@ VALUE_PATTERNS = {
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I),
     "threshold": re.compile(r"[≥≤<>]=?\s*\d|[<>]\s*/\s*=\s*\d|=[<>]\s*\d|\b(?:at least|greater than|less than|more than|no more than|above|below|up to|minimum|maximum|or (?:more|less|greater|higher|lower))\b.{0,20}\d|\d\s*(?:x|×)\s*(?:ULN|upper|10\^?9|109|the)|\d+(?:\.\d+)?\s*(?:g/dl|g/l|mg/dl|µmol/l|umol/l|/mm\^?3|/mm3|/mm³|/µl|/ul|ml/min|%|percent|cells?\s*/\s*(?:mcl|µl|ul|microliter|mm3|l)|grams?\s*/\s*deciliter|/\s*microliter|x\s*10\^?\d)", re.I),
     "age": re.compile(r"\d{1,3}\s*(?:years|yrs|y)\b|\bage", re.I),
+    # a comparison's statistic: p-value, hazard/odds/risk ratio, effect size, mean difference, confidence interval
+    "ratio": re.compile(r"\b[Pp]\s*\*?\s*(?:[<=>≤≥]|&lt;|&gt;)\s*0?[.,]\d|\b(?:a?HR|a?OR|RR|ES|IRR)\s*[=:]?\s*\d|"
+                        r"\b(?:hazard|odds|risk|rate) ratios?\b[^.;]{0,30}\d|\b9[05]\s?%\s*(?:CI|confidence)[^.;]{0,30}\d|"
+                        r"\beffect sizes?\b[^.;]{0,20}\d|\bmean differences?\b[^.;]{0,30}\d", re.I),
     "money": re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:usd|dollars|euros?)\b|\bfree of charge\b|\bno cost\b|\bat no (?:cost|charge)\b|\bpaid\b|\breimburs", re.I),
     "contact": re.compile(r"@|\b(?:phone|e-?mail|tel)\b|\+\d[\d ()#.-]{6,}\d", re.I),
     "phase": re.compile(r"\bphase\b|\bPHASE\d", re.I),
@@ -225,8 +229,26 @@ def group_match(plan: QueryPlan, doc, unit) -> float:
     scores = {name: len((words - common) & q) for name, words in groups.items()}
     best = max(scores.values())
     if best == 0:
-        return 0.0
+        return _alone_match(plan, groups, g)
     return 1.0 if scores.get(g, 0) == best else -1.0
+
+
+ALONE_RE = re.compile(r"\b(?:only|alone|just|by itself|on its own|single[- ]agent|monotherapy)\b", re.I)
+
+
+def _alone_match(plan: QueryPlan, groups: dict, g: str) -> float:
+    """"The ones who only took lapatinib": the group whose title names nothing besides what the question names (its
+    dose aside) beats a combination's ("Lapatinib 1500 mg" over "Lapatinib 1000 mg/Pazopanib 400 mg")."""
+    if g not in groups or not ALONE_RE.search(plan.asking) or not drug_mentions(plan.asking):
+        return 0.0
+    q = plan_terms(plan)
+    common = set.intersection(*groups.values())
+    if not q & common:  # the drug named is not one every group gets
+        return 0.0
+    alone = {name for name, words in groups.items() if not {w for w in words - common - q if w.isalpha() and len(w) >= 4}}
+    if not alone or len(alone) == len(groups):
+        return 0.0
+    return 1.0 if g in alone else -1.0
 
 
 def plan_terms(plan: QueryPlan) -> set[str]:

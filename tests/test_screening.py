@@ -1072,3 +1072,55 @@ def test_taking_the_pill_fails_an_exclusion_of_oral_contraceptive_use():
     assert check_criterion("I stopped the birth control pills last year.", "Current use of oral contraceptives", "exclusion").status == "meets"
     assert check_criterion("I take birth control pills.", "Women of childbearing potential must use effective contraception",
                            "inclusion").status != "fails"
+
+
+def test_who_assesses_a_criterion_is_not_part_of_it():
+    crit = "Participants must be experiencing symptoms of mild cognitive impairment; this will be determined by study personnel."
+    assert check_criterion("A 70-year-old person with hypertension.", crit, "inclusion").status != "meets"
+
+
+def test_an_organ_word_the_condition_implies_and_alzheimer_abbreviation():
+    assert check_criterion("History of atrial fibrillation.", "Cardiac arrhythmias or II or III degree AV block", "exclusion").status == "fails"
+    assert check_criterion("MRI shows hippocampal atrophy; the diagnosis of AD is made.", "Diagnosis of dementia", "exclusion").status == "fails"
+
+
+def test_history_of_or_current_ischemic_cns_disease_is_a_stroke_not_brain_metastases():
+    crit = "History of, or current, ischemic CNS disease."
+    assert parse_criterion(crit, "exclusion").checks[0].kind != "brain_mets"
+    assert check_criterion("62 yo male with hx of CVA and neurogenic bladder.", crit, "exclusion").status == "fails"
+
+
+def test_term_pregnancy_reads_the_gestational_age():
+    assert check_criterion("G2P1 at 33+2 weeks of gestation with headache.", "Term pregnancy", "inclusion").status == "fails"
+    assert check_criterion("G2P1 at 39 weeks of gestation, in labour.", "Term pregnancy", "inclusion").status == "meets"
+
+
+def test_a_lesion_in_an_organ_shown_to_be_cancer_names_the_tumour_type():
+    pt = "Endoscopy shows a mass in the stomach, and its biopsy is consistent with adenocarcinoma."
+    assert check_criterion(pt, "Gastric carcinoma", "exclusion").status == "fails"
+    assert check_criterion(pt, "Histologically verified adenocarcinoma of the esophagus", "inclusion").status == "fails"
+    assert check_criterion(pt, "Tumors of squamous or other non-adenocarcinoma histology", "exclusion").status == "meets"
+
+
+def test_a_required_illness_is_absent_in_a_patient_with_no_medical_history():
+    pt = "A 30-year-old woman with a sprained ankle. Her past medical history is unremarkable."
+    assert check_criterion(pt, "Patients with bipolar disorder", "inclusion").status == "fails"
+    assert check_criterion(pt, "Family history of bipolar disorder", "inclusion").status == "unknown"
+    assert check_criterion(pt, "Positive antibodies against thyroid peroxidase", "inclusion").status == "unknown"
+    # acute states show through vital signs, not through the history
+    assert check_criterion("A 40-year-old woman with no past medical history; BP 80/60, tachycardic.",
+                           "Diagnosed with shock", "inclusion").status == "unknown"
+    neg = "He has no positive history for any underlying disease such as DM."
+    assert check_criterion(neg, "Patients with comorbidities associated as diabetes mellitus, hypertension, stroke",
+                           "inclusion").status == "fails"
+
+
+def test_severity_of_one_listed_clause_is_not_given_to_the_next_clause():
+    crit = "Critically ill patients, patients with congestive heart failure, renal or liver insufficiency"
+    assert check_criterion("Diagnosed with cardiomyopathy, NYHA class 2.", crit, "exclusion").status == "fails"
+
+
+def test_relapsed_cancer_is_advanced_and_a_low_ejection_fraction_is_heart_failure():
+    assert check_criterion("Multiple myeloma, s/p transplant with recurrent disease.", "Advanced cancer patients.", "exclusion").status == "fails"
+    assert check_criterion("Severe aortic stenosis. EF was 25%.", "Congestive cardiac failure", "exclusion").status == "fails"
+    assert check_criterion("Echo normal, EF 60%.", "Congestive cardiac failure", "exclusion").status == "meets"

@@ -186,3 +186,42 @@ def test_a_word_few_documents_use_narrows_a_drug_many_trials_give():
     assert len(catalog.resolve("the taxol trial")[0]) == 5
     assert catalog.resolve_by_rare_title_word("Does that rule me out of the minocycline trial for taxol pain?") == ["mino"]
     assert catalog.resolve_by_rare_title_word("the weekly taxol trial") == []  # no rare title word: nothing narrowed
+
+
+def test_a_description_with_words_only_one_document_uses_picks_it():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {f"d{i}": f"Randomised trial {i} of exercise advice in adults; outcome walking time at {i} months." for i in range(8)}
+    texts["mi"] = "Motivational interviewing based on self-determination theory raised physical activity in women."
+    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    assert catalog.resolve_by_description("in the trial where women got motivational interviewing, what changed?") == ["mi"]
+    assert catalog.resolve_by_description("what was the walking time in the exercise trial?") == []
+
+
+def test_a_name_given_with_its_alias_in_brackets_is_not_unknown():
+    from assistant.query import Catalog, guard_unknown
+    from assistant.types import Identity
+
+    texts = {"a": "Patients receive 300 mg PO daily PI3K inhibitor BYL719 and T-DM1.", "b": "Letrozole 2.5 mg daily."}
+    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    assert "alpelisib" not in [u.lower() for u in guard_unknown("Alpelisib (BYL719) + T-DM1: what DLTs?", catalog, False)]
+
+
+def test_a_group_given_the_named_drug_alone_beats_the_combination():
+    from assistant.select import _alone_match
+
+    groups = {"Cohort 1: Lapatinib 1500 mg": {"cohort", "1", "lapatinib", "1500", "mg"},
+              "Cohort 1: Lapatinib 1000 mg/Pazopanib 400 mg": {"cohort", "1", "lapatinib", "1000", "mg", "pazopanib", "400"}}
+    plan = QueryPlan(question="and the ones who only took lapatinib?")
+    assert _alone_match(plan, groups, "Cohort 1: Lapatinib 1500 mg") == 1.0
+    assert _alone_match(plan, groups, "Cohort 1: Lapatinib 1000 mg/Pazopanib 400 mg") == -1.0
+    assert _alone_match(QueryPlan(question="and the ones who took lapatinib?"), groups, "Cohort 1: Lapatinib 1500 mg") == 0.0
+
+
+def test_a_p_value_or_effect_size_is_a_statistic_answer():
+    from assistant.select import states_value
+
+    assert states_value("total PA increased (p<0.001, ES=4.77) compared to the control group", "ratio", "effect vs control (p, ES)?")
+    assert states_value("HR 0.62 (95% CI 0.48-0.80)", "ratio", "hazard ratio?")
+    assert not states_value("This study aimed to determine the effect of the intervention.", "ratio", "effect vs control (p, ES)?")

@@ -552,7 +552,7 @@ _PREG = re.compile(r"pregnan\w*|lactat\w*|breast[- ]?feed\w*|nursing (?:women|mo
 # a wish or plan to conceive ("who desire pregnancy within 12 months") is not a pregnancy status
 _WISH_PREG = re.compile(r"\b(?:desir\w*|wish\w*|want\w*|hop\w*|intend\w*|seek\w*|trying)\s+(?:to\s+(?:become|get|be)\s+)?(?:a\s+)?pregnan\w*|\bfuture pregnan\w*|\bfertility (?:wish|desire)\w*", re.I)
 _CONTRA = re.compile(r"contracept\w*|birth control|abstinen\w*|barrier method|sterili[sz]ed|effective method", re.I)
-_BRAIN = re.compile(r"brain metasta\w*|cns metasta\w*|central nervous system (?:\(cns\) )?metasta\w*|brain mets|metastases (?:to|in) the (?:brain|cns)|spread (?:of (?:the |his |her )?(?:cancer|disease|tumou?rs?) )?to the (?:brain|cns)|(?:cancer|tumou?rs?) (?:that has )?spread to the brain|intracranial metasta\w*|cerebral metasta\w*|cns (?:disease|involvement)|brain lesions", re.I)
+_BRAIN = re.compile(r"brain metasta\w*|cns metasta\w*|central nervous system (?:\(cns\) )?metasta\w*|brain mets|metastases (?:to|in) the (?:brain|cns)|spread (?:of (?:the |his |her )?(?:cancer|disease|tumou?rs?) )?to the (?:brain|cns)|(?:cancer|tumou?rs?) (?:that has )?spread to the brain|intracranial metasta\w*|cerebral metasta\w*|(?<!ischemic )(?<!ischaemic )(?<!vascular )(?<!demyelinating )(?<!inflammatory )(?<!degenerative )cns (?:disease|involvement)|brain lesions", re.I)
 _LEPTO = re.compile(r"leptomening\w*|meningeal carcinomatosis|carcinomatous meningitis|meningeosis", re.I)
 _INFECT = re.compile(r"\bhiv\b|human immunodeficiency|\bhepatitis\s*[bc]\b|\bhbv\b|\bhcv\b|hbsag|hepatitis b surface|\bhep\s*[bc]\b|\btuberculosis\b|\btb\b|\baids\b", re.I)
 _OTHER_MALIG = re.compile(r"(?:another|other|second|additional|prior|previous|concurrent|concomitant|history of|active)\s+(?:primary\s+|invasive\s+|active\s+)?(?:malignan\w+|cancers?|neoplasms?|tumou?rs?)|malignan\w+ (?:other than|within|in the (?:last|past))|(?:current|active) malignan\w+|^\W*malignan\w+\W*$|cancer[- ]free|disease[- ]free (?:for|period)", re.I)
@@ -925,7 +925,8 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                 # a site-specific type named next to its umbrella ("squamous cell carcinoma of the oral cavity, ...,
                 # hnscc") keeps the specific ones
                 concepts = [x for x in concepts if not any(o != x and x in lex.concept_ancestors(o) for o in concepts)] if site_hits else concepts
-                hm = _HIST_CRIT.findall(main)
+                # "other non-adenocarcinoma histology" names what is not adenocarcinoma, not adenocarcinoma
+                hm = _HIST_CRIT.findall(re.sub(r"\bnon[- ]?(?=adenocarcinoma|ductal|lobular|serous|mucinous|urothelial|neuroendocrine|clear[- ]cell|large[- ]cell)\w+", " ", main, flags=re.I))
                 if concepts and not (ctype == "exclusion" and hm and re.search(r"\beven (?:if|when|with|as)\b[^.;]{0,25}\b(?:mixed|component)", main, re.I)):
                     # ("X tumours even if mixed histology": any X component excludes, whatever the main type)
                     bare = re.sub(r"\([^)]*\)|[^.;,]*\b(?:are|is) not (?:eligible|allowed)[^.;]*", " ", main)

@@ -41,7 +41,7 @@ participate participation complete completed completion provide provided giving 
 inclusive both criteria according dsm icd code codes accompanied treated treat needed admitted admission admit
 hospitalized hospitalised hospitalization presenting presentation presents presented referred undergo undergoes
 experienced experiencing experience suffering suffer suffered evaluated assessed determined selected select
-certain likely estimated approximately approx laboratory lab labs eligible regardless irrespective""".split())
+certain likely estimated approximately approx laboratory lab labs eligible regardless irrespective personnel staff comorbidity comorbidities comorbid associated""".split())
 
 _QUALIFIERS = {
     "severe": {"severe", "severely", "serious", "seriously", "marked", "markedly", "grave", "critical", "critically"},
@@ -55,6 +55,7 @@ _QUALIFIERS = {
 }
 _QUAL_WORDS = {w: k for k, ws in _QUALIFIERS.items() for w in ws}
 _QUAL_STEMS = {stem(w): k for w, k in _QUAL_WORDS.items()}
+_ADVANCED_PATIENT = {"relapsed", "relapse", "recurrent", "refractory", "disseminated", "widespread", "metastasized", "metastasised"}
 _ORGANS = {stem(w) for w in """liver hepatic renal kidney kidneys cardiac heart cardiovascular pulmonary lung lungs respiratory
 brain cerebral neurologic neurological neural gastrointestinal gi bowel intestinal skin cutaneous bone bones blood
 hematologic haematologic hematological endocrine metabolic vascular thyroid pancreatic psychiatric mental
@@ -65,6 +66,9 @@ _GENERIC_STEMS = {stem(w) for w in _STOP} | {stem(w) for w in ("patient", "subje
 _MEASURE_WORDS = re.compile(r"\b(?:score|scale|index|bmi|body mass|weight|weigh\w*|count|values?|test results?|"
                             r"measurement|measured|antibod\w*|serolog\w*|titer|titre|concentration|fev1|ejection fraction|"
                             r"gestation|apache|injury severity|percentile)\b", re.I)
+
+
+_OWN_SUBJECT = re.compile(r"(?:patients|subjects|participants|those|individuals|people|persons|women|men)\b", re.I)
 
 
 @dataclass
@@ -99,6 +103,9 @@ def criterion_groups(text: str, ctype: str) -> tuple[Group, ...]:
     # parentheses: their content becomes extra alternatives of the group they follow
     # population scope clauses ("..., for all trauma patients") are not part of the condition
     t = re.sub(r"[,;]?\s*\b(?:for|among)\s+(?:all\s+)?(?:\w+\s+){0,2}(?:patients|subjects|participants)\b[^.;]*", " ", t, flags=re.I)
+    # who assesses it is not part of the condition ("...; this will be determined by study personnel")
+    t = re.sub(r"[,;.]?\s*\b(?:(?:this|which|that|as)\s+)?(?:(?:will|shall|is|are|to)\s+be\s+)?(?:determined|assessed|judged|evaluated|decided)\s+by\s+"
+               r"(?:the\s+)?(?:study\s+|site\s+|treating\s+|research\s+)?(?:personnel|staff|team|investigators?|physicians?|clinicians?|doctors?)\b[^;]*", " ", t, flags=re.I)
     paren = re.findall(r"\(([^()]*)\)", t)
     t_main = re.sub(r"\([^()]*\)", " ", t)
     and_seps = [r"\bwith\b", r"\bwho (?:have|has|are|is|had)\b", r"\brequiring\b", r"\bundergoing\b", r"\bthat (?:is|are|has|have)\b",
@@ -128,7 +135,8 @@ def criterion_groups(text: str, ctype: str) -> tuple[Group, ...]:
         phrases = [p for p in phrases if p.matchable or p.qualifiers]
         if phrases and phrases[0].qualifiers:
             q0 = set(phrases[0].qualifiers)
-            phrases = [p if p.qualifiers else Phrase(p.text, p.units, set(q0)) for p in phrases]
+            # ... except to an alternative that is a clause of its own ("critically ill patients, patients with CHF")
+            phrases = [p if p.qualifiers or _OWN_SUBJECT.match(p.text) else Phrase(p.text, p.units, set(q0)) for p in phrases]
         phrases = [p for p in phrases if p.matchable]
         if phrases:
             groups.append(Group(phrases))
@@ -332,6 +340,8 @@ def find_mentions(pf: PatientFacts, phrase: Phrase) -> list[Mention]:
                     missing.add("mild")
                 continue
             words = {w for w, k in _QUAL_WORDS.items() if k == q}
+            if q == "advanced":
+                words |= _ADVANCED_PATIENT  # a relapsed / refractory cancer is an advanced one
             if q == "major" and re.search(r"laparotomy|thoracotomy|craniotomy|sternotomy|[a-z]{3,}ectomy|resection|transplant\w*|amputation|bypass|replacement", doc.text[doc.tokens[head[0]].start:doc.tokens[head[1] - 1].end].lower()):
                 continue  # these operations are major surgery by definition
             if not any(re.search(rf"\b{re.escape(w)}\w*", sent_text) for w in words):

@@ -174,6 +174,9 @@ class PatientDoc:
 _URINE_OUTPUT = re.compile(r"\burine output\b[^.;\d]{0,30}?(?:less than|below|under|<)?\s*(\d+(?:\.\d+)?)\s*m[lL]\s*/\s*kg\s*/\s*h", re.I)
 _OLIGURIA_ML_KG_H = 0.5  # KDIGO urine-output criterion of acute kidney injury
 _LESION = re.compile(r"\blesions?\b", re.I)
+_LVEF = re.compile(r"\b(?:(?-i:L?VEF|EF)|(?:left ventricular )?ejection fraction)(?:\s+(?:was|is|of|at|measured at|estimated at)|\s*[:=])?\s*(?:of\s+)?"
+                   r"(\d{1,2})(?:\s*-\s*\d{1,2})?\s*%", re.I)
+_HFREF_LVEF = 40  # heart failure with reduced ejection fraction: LVEF <= 40 % (ESC / ACC-AHA definitions)
 _SKIN_WORDS = re.compile(r"\bskin\b|\bcutaneous\b|\bpedunculated\b|\bhyperpigment\w*|\bflesh[- ]colou?red\b", re.I)
 
 
@@ -183,6 +186,9 @@ def finding_hits(doc: "PatientDoc") -> list[Hit]:
     for m in _URINE_OUTPUT.finditer(doc.text):
         if float(m.group(1)) < _OLIGURIA_ML_KG_H and not re.search(r"more|greater|above|over|>", m.group(0), re.I):
             out.append(("oliguria", m.start(), m.end()))
+    for m in _LVEF.finditer(doc.text):
+        if int(m.group(1)) <= _HFREF_LVEF:
+            out.append(("heart_failure", m.start(), m.end()))
     seen_by_dermatologist = bool(re.search(r"\bdermatolog\w*", doc.text, re.I))
     for m in _LESION.finditer(doc.text):
         if seen_by_dermatologist or _SKIN_WORDS.search(doc.sentence_text(doc.sentence_of_char(m.start()))):
@@ -1157,9 +1163,12 @@ def _extract_disease(doc: PatientDoc, pf: PatientFacts) -> None:
 
 
 def _extract_conditions(doc: PatientDoc, pf: PatientFacts) -> None:
-    from .tumour import site_cancers
+    from .tumour import lesion_site_cancers, site_cancers
 
-    for s, e, cid in site_cancers(doc.text):  # "sigmoid adenocarcinoma", "carcinoma of the right tonsil"
+    found = site_cancers(doc.text)
+    named = {c for _, _, c in found}
+    found += [x for x in lesion_site_cancers(doc.text) if x[2] not in named]
+    for s, e, cid in found:  # "sigmoid adenocarcinoma", "carcinoma of the right tonsil", "a lesion in the stomach ... adenocarcinoma"
         f = _fact(doc, "condition", cid, s, e, doc.assertion_chars(s, e), site=True)
         pf.conditions.append(f)
     for h in doc.hits:

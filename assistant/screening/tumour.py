@@ -58,6 +58,26 @@ def site_cancers(text: str) -> list[tuple[int, int, str]]:
     return uniq
 
 
+@lru_cache(maxsize=1)
+def _lesion_re() -> re.Pattern:
+    _, _, table = _site_re()
+    alt = "|".join(sorted((re.escape(x).replace(r"\ ", r"[\s-]+") for x in table), key=len, reverse=True))
+    return re.compile(rf"\b(?:lesion|mass|growth|ulcer|tumou?r)s?\s+(?:in|of|on|at)\s+(?:the\s+)?(?:(?:left|right|upper|lower|distal|proximal|mid)\s+)?"
+                      rf"({alt})\b(?:(?!\bmetasta)[^.;]){{0,80}}?\b(?:adenocarcinoma|carcinoma|cancer|malignancy)\b", re.I)
+
+
+def lesion_site_cancers(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, concept) of a tumour type named by the organ of a lesion shown to be a cancer in the same
+    sentence: "a lesion in the stomach that shows features of adenocarcinoma" (not a metastasis)."""
+    _, _, table = _site_re()
+    out = []
+    for m in _lesion_re().finditer(text):
+        c = _concept_of(m.group(1), table)
+        if c:
+            out.append((m.start(), m.end(), c))
+    return out
+
+
 def cancer_concepts(text: str) -> set[str]:
     """Specific tumour types a text names, by a concept term ("lymphoma") or a site next to a cancer word."""
     from .text import tokenize

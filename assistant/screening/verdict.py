@@ -171,6 +171,11 @@ def _childbearing_status(pf: PatientFacts) -> tuple[bool | None, str, list[Fact]
     return None, "sex / age not stated", []
 
 
+# gestational age stated in the note: "at 32+6 weeks of gestational age", "39 weeks pregnant", "GA 38 weeks"
+_GEST_AGE = re.compile(r"\b(\d{1,2})\s*(?:\+\s*\d\s*)?-?\s*(?:weeks?|wks?)(?:\s+(?:and\s+)?\d\s+days?)?\s+(?:of\s+)?(?:gestation\w*|pregnan\w*|GA)\b|"
+                       r"\b(?:GA|gestational age)(?:\s+of|:)?\s*(\d{1,2})\b", re.I)
+
+
 def _pregnancy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     p = c.params
     cb, cb_reason, cb_ev = _childbearing_status(pf)
@@ -183,6 +188,14 @@ def _pregnancy(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         if cb is False:
             return _T(False, f"cannot be pregnant ({cb_reason})", cb_ev)
         aff = [f for f in preg if not f.negated]
+        ga = _GEST_AGE.search(pf.text) if p.get("term") else None
+        if ga and not post:
+            weeks = int(ga.group(1) or ga.group(2))
+            ev = [Fact("mention", "gestational age", ga.start(), ga.end(), ga.group(0))]
+            if weeks < 37:
+                return _T(False, f"{weeks} weeks of gestation: preterm, not a term pregnancy", ev)
+            if weeks <= 42:
+                return _T(True, f"{weeks} weeks of gestation: a term pregnancy", ev)
         if aff:
             return _T(True, "patient is pregnant", aff[:1])
         if post:
@@ -1313,6 +1326,10 @@ def _top_level_parts(text: str, sep: str = ";") -> list[str]:
 
 
 def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: float | None = None) -> Truth:
+    # "history of, or current, X" / "current or past X": either one; "current" is no qualifier the condition must have
+    text = re.sub(r"\b(?:(?:a\s+)?history\s+of|prior|previous|past)\s*,?\s*(?:or|and/or)\s+(?:current|active|ongoing|present)\s*,?\s*|"
+                  r"\b(?:current|active|ongoing|present)\s*,?\s*(?:or|and/or)\s+(?:(?:a\s+)?history\s+of|prior|previous|past)\s*,?\s*",
+                  "history of ", text, flags=re.I)
     if crit.type == "exclusion":
         parts = _top_level_parts(re.sub(r",?\s+or\s+(?=(?:a\s+)?(?:history|prior|previous|known|current|active|any|suspected)\b)", ";", text, flags=re.I))
         if len(parts) > 1:
@@ -1407,6 +1424,11 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
     if all(s == "silent" for s in states):
         what = "; ".join(a.text.strip() for a in groups[0].alternatives[:3])
         has_concept = any(u[0] != "stem" for g in groups for a in g.alternatives for u in a.units)
+        healthy = _declared_healthy(pf) if crit.type == "inclusion" else None
+        if healthy is not None and _names_illness(groups[0]) and not _ABOUT_OTHERS.search(text) and not is_measure(text):
+            # a required illness the note does not mention, in a patient it describes as free of medical history
+            return _T(False, f"not mentioned: {what[:100]}, and the patient is described as having no medical history "
+                             f"({healthy.group(0)})", [Fact("mention", "healthy", healthy.start(), healthy.end(), healthy.group(0))])
         assumable = crit.type == "exclusion" and (has_concept or not is_measure(text))
         return _T(None, f"not mentioned: {what[:120]}", silent=True, assumable=assumable)
     if crit.type == "exclusion" and all(s in ("silent", "false") for s in states):
@@ -1419,6 +1441,35 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
         # main condition present, its qualifier clause is not stated
         return _T(None, reason + "; the rest of the criterion is not stated", ev)
     return _T(None, reason or "partly described", ev)
+
+
+# the note says the patient has no (other) medical history: an illness it does not name is absent
+_HEALTHY_RE = re.compile(
+    r"\bno (?:significant |relevant |known |other |prior |underlying |previous )*(?:past )?medical (?:history|problems|issues|conditions|illness\w*)\b|"
+    r"\b(?:past )?medical history (?:is |was )?(?:unremarkable|non-?contributory|negative|not significant|insignificant)\b|"
+    r"\bno (?:known )?(?:medical|health) problems\b|\b(?:otherwise|previously|generally) (?:healthy|well)\b|"
+    r"\bno (?:positive )?history (?:for|of) any (?:underlying )?(?:disease|illness|condition)s?\b|\bno underlying (?:diseases?|conditions?|illness\w*|medical)\b|"
+    r"\bhealthy (?:\d+[- ](?:year|yr)[- ]old\s+)?(?:man|woman|male|female|boy|girl|child|infant|adult)\b", re.I)
+_ABOUT_OTHERS = re.compile(r"\bfamil\w*|\bparents?\b|\bsiblings?\b|\brelatives?\b|\bmother\b|\bfather\b|\bchild(?:ren)?\b|\bpartner\b|\bspouse\b", re.I)
+
+
+def _declared_healthy(pf: PatientFacts):
+    m = _HEALTHY_RE.search(pf.text)
+    if m is None:
+        return None
+    a = pf.doc.assertion_chars(m.start(), m.end())
+    return None if a.family or a.hypothetical else m
+
+
+def _names_illness(g) -> bool:
+    """The group names a disease or symptom of the vocabulary (not a state such as pregnancy, nor a procedure)."""
+    return any(k == "concept" and v not in _NOT_ILLNESS and v not in _ACUTE_STATES for a in g.alternatives for k, v in a.units)
+
+
+# acute states a note shows through vital signs and findings rather than by name: "no past medical history" says
+# nothing about them
+_ACUTE_STATES = ("trauma", "head_injury", "shock", "hypotension", "ards", "respiratory_failure", "respiratory_distress", "aki",
+                 "oliguria", "infection", "pneumonia", "bleeding", "gi_bleeding", "dyspnea", "chest_pain", "surgery")
 
 
 _EXC_QUALS = [("asymptomatic", r"\basymptomatic\b|\bno symptoms\b"), ("stable", r"\bstable\b"), ("minimal", r"\bminimal\b|\bsmall\b(?![- ]cell)|\btrace\b"),
