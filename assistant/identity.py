@@ -32,7 +32,8 @@ INTERVENTION_NAME = re.compile(r"^([A-Za-z][A-Za-z0-9 ,()/+-]{2,40}?)\s*:\s+\S")
 NOT_A_NAME = re.compile(
     r"(?i)^(?:arm|group|arm/group \w+|intervention(?: type)?|other names?|description|dose|doses|route|schedule|type|cycle|cycles|"
     r"day|days|week|weeks|population|endpoint|note|experimental|active comparator|placebo comparator|no intervention|other|"
-    r"behavioral|procedure|radiation|device|dietary supplement|genetic|biological|drug|combination product|diagnostic test)\b"
+    r"behavioral|procedure|radiation|device|dietary supplement|genetic|biological|drug|combination product|diagnostic test|"
+    r"stage|step|part|phase|period|cohort|level|dose level|treatment|regimen|course)\b"
 )
 NEWS_WORDS = re.compile(r"\b(said|says|according to|presented at|told|reported)\b|[“”]", re.I)
 

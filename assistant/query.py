@@ -67,7 +67,8 @@ AGE_TOPIC_RE = re.compile(
     r"|\bages?\b.{0,40}\b(join|eligib\w*|enrol\w*|qualif\w*|allowed|accept\w*|criteri\w*|limit)",
     re.I,
 )
-JOIN_RE = re.compile(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|taken part|get into|accept\w*|allow\w*|included)\b", re.I)
+JOIN_RE = re.compile(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|taken part|get into|accept\w*|allow\w*|included|"
+                     r"be (?:in|part of|on) (?:the|this|that|a|your) (?:[\w-]+ ){0,6}?(?:study|trial))\b", re.I)
 
 
 def age_asked(plan) -> bool:
@@ -350,7 +351,7 @@ class Catalog:
             for t in q & ts:
                 df = self.title_df.get(t, n)
                 if df <= max(1, n // 20) and df <= 3:
-                    scores[doc_id] = scores.get(doc_id, 0) + 1
+                    scores[doc_id] = scores.get(doc_id, 0) + math.log(1 + n / df)  # the rarer the word, the surer
         if not scores:
             return []
         best = max(scores.values())
@@ -542,7 +543,7 @@ def concept_in(c: QConcept, text: str, text_terms: set[str]) -> bool:
 SCREEN_INTENT = re.compile(
     r"\b(?:can|could|would|will|may|might|am|is|are|do|does|should)\s+(?:i|he|she|they|we|you|my \w+|the patient|a patient|this patient|"
     r"someone|somebody|patients?|people|a \d+[- ]year[- ]old|an? \w+)\b[^?.!]{0,60}?\b(?:join|have joined|have been (?:eligible|allowed|accepted)|be eligible|eligible|qualify|have qualified|"
-    r"(?:get|go) (?:into|in on|in|on|onto)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it|nct\d+)|take part|have taken part|enrol\w*|be (?:accepted|considered|allowed|included)|have been included|"
+    r"(?:get|go|be) (?:into|in on|in|on|onto|part of)\b[^?.!]{0,40}?\b(?:trial|study|basket|cohort|arm|it|nct\d+)|take part|have taken part|enrol\w*|be (?:accepted|considered|allowed|included)|have been included|"
     r"allowed|a candidate|a (?:good )?fit|fit (?:into|in)|still (?:ok|okay|allowed|eligible))\b"
     r"|\b(?:rule[sd]?|keep|kept|exclude[sd]?|stop|block) (?:me|him|her|them|us|my \w+)\b[^?.!]{0,15}\bout\b|\bdisqualif\w*"
     r"|\b(?:which|what|any) (?:of (?:these|the|your|those) )?(?:[\w+-]+ ){0,3}?(?:trials?|studies)\b[^?.!]{0,60}\b(?:join|fit|eligible|qualify|accept|take|turn \w+ away)\b"

@@ -242,3 +242,11 @@ def test_arm_descriptions_are_read_with_their_arm_label(tmp_path):
     assert [doc.text[s:e] for s, e in unit.context] == ["Experimental: Phase II/Arm D"]
     other = next(u for u in doc.units if doc.text[u.start : u.end] == "Standard chemotherapy")
     assert other.attrs.get("group") == "Arm E"
+
+
+def test_arm_stage_and_step_labels_are_not_drug_names():
+    from assistant.identity import extract
+
+    text = "Intervention\nStage 1: subjects will receive docetaxel every 3 weeks.\nStage 2: subjects will receive trastuzumab weekly.\n"
+    ident = extract(text, parse_text(text)[0])
+    assert not any(d.lower().startswith("stage") for d in ident.drugs)

@@ -1124,3 +1124,65 @@ def test_relapsed_cancer_is_advanced_and_a_low_ejection_fraction_is_heart_failur
     assert check_criterion("Multiple myeloma, s/p transplant with recurrent disease.", "Advanced cancer patients.", "exclusion").status == "fails"
     assert check_criterion("Severe aortic stenosis. EF was 25%.", "Congestive cardiac failure", "exclusion").status == "fails"
     assert check_criterion("Echo normal, EF 60%.", "Congestive cardiac failure", "exclusion").status == "meets"
+
+
+def test_a_consent_or_compliance_exclusion_is_open_when_the_note_is_silent_on_it():
+    pt = "A 60-year-old man with COPD on home oxygen."
+    assert check_criterion(pt, "Inability to provide informed consent", "exclusion").status == "unknown"
+    assert check_criterion(pt, "History of poor compliance with physician's recommendations", "exclusion").status == "unknown"
+    agreed = pt + " The patient will provide informed consent, and will comply with the trial protocol."
+    assert check_criterion(agreed, "Inability to provide informed consent", "exclusion").status == "meets"
+
+
+def test_a_condition_without_the_class_the_criterion_names_is_not_settled():
+    crit = "Class III or IV congestive heart failure or stroke."
+    assert check_criterion("Past medical history: CHF, EF 55%; COPD.", crit, "exclusion").status == "unknown"
+    assert check_criterion("Known CHF, NYHA class IV.", crit, "exclusion").status == "fails"
+    assert check_criterion("No heart disease. Appendicitis.", crit, "exclusion").status == "meets"
+
+
+def test_a_history_mention_does_not_take_the_day_of_the_presentation():
+    pt = "65 yo man with history of CAD and prior MI was admitted earlier today for syncope."
+    assert check_criterion(pt, "Myocardial infarction in < 6 months", "exclusion").status == "unknown"
+    assert check_criterion("He had an MI 2 weeks ago.", "Myocardial infarction in < 6 months", "exclusion").status == "fails"
+
+
+def test_a_dose_the_criterion_asks_for_is_not_met_by_the_drug_alone():
+    crit = "at least 60 mg furosemide/12 hours iv to maintain diuresis"
+    assert check_criterion("He was sent home with Lasix.", crit, "inclusion").status == "unknown"
+
+
+def test_a_cut_short_criterion_or_a_bare_list_header_is_not_assumed_absent():
+    pt = "A 2-year-old boy with 5 days of fever."
+    assert check_criterion(pt, "Taking certain types of medications may be an", "exclusion").status == "unknown"
+    assert check_criterion(pt, "Any laboratory toxicity that would preclude participation in the study or:", "exclusion").status == "unknown"
+
+
+def test_hashimoto_disease_is_thyroiditis_whose_stage_is_not_given():
+    pt = "She was diagnosed with Hashimoto disease."
+    assert check_criterion(pt, "having evidence of end-stage thyroiditis", "exclusion").status == "unknown"
+
+
+def test_a_drug_exclusion_windowed_before_the_study_is_open_in_a_note_without_medications():
+    crit = "Intravenous corticosteroids within 3 months prior to the first dose of study medication."
+    assert check_criterion("A 21-year-old woman with arthralgias and a malar rash.", crit, "exclusion").status == "unknown"
+    assert check_criterion("A 21-year-old woman with a malar rash. She is not on any medications.", crit, "exclusion").status == "meets"
+    assert check_criterion("A 21-year-old woman with a malar rash.", "Vaccination within 4 weeks prior to the first dose.",
+                           "exclusion").status == "unknown"
+
+
+def test_plasma_lactate_is_a_lab_value_not_lactation():
+    crit = "at least 1 of 3 signs of hypoperfusion (urine output < 0.5mL/kg per hour; plasma lactate higher than the upper limit of normal)"
+    v = check_criterion("55yo woman with sepsis.", crit, "inclusion")
+    assert v.kind != "pregnancy" and v.status == "unknown"
+
+
+def test_a_size_a_note_does_not_measure_is_not_assumed_absent():
+    assert check_criterion("A 43-year-old woman with painful menses.", "Uterus size exceeding the umbilical level",
+                           "exclusion").status == "unknown"
+
+
+def test_a_preventive_mastectomy_is_a_prophylactic_one():
+    v = check_criterion("I had a preventive mastectomy on my left side years ago.", "Women who have undergone prophylactic mastectomy", "exclusion")
+    assert v.status != "meets"
+    assert check_criterion("I had a lumpectomy.", "Women who have undergone prophylactic mastectomy", "exclusion").status == "meets"

@@ -516,7 +516,7 @@ _EXCL_PAT = re.compile(
     r"^\W*(?:\d+[.)]\s*)?(?:(?:known|active|untreated|symptomatic|unstable|uncontrolled|current|concurrent|"
     r"clinically significant|significant|severe|serious)\s+)*"
     r"(?:brain metasta\w*|cns metasta\w*|central nervous system metasta\w*|leptomeningeal|meningeal carcinomatosis|"
-    r"spinal cord compression|pregnan\w*|lactat\w*|breast[- ]?feeding|nursing|women who are pregnant|"
+    r"spinal cord compression|pregnan\w*|lactat(?!es?\b)\w*|breast[- ]?feeding|nursing|women who are pregnant|"
     r"(?:known\s+)?hypersensitivity|allerg\w+|history of (?:another|other|a second|second) (?:primary )?malignan\w+|"
     r"(?:another|other|second|additional) (?:primary )?malignan\w+|(?:hiv|hepatitis [bc]|hbv|hcv)\b(?!\s*(?:sero-?status|status|test|serolog|negative|screening))|"
     r"(?:prior|previous) (?:allogeneic|organ|solid organ|stem cell) transplant\w*|organ transplant\w*|"
@@ -548,7 +548,7 @@ _CONSENT = re.compile(r"informed consent|consent form|written consent|\bconsent\
                       r"follow[- ]?up (?:visits|evaluations)|geographic\w*|available for (?:the )?(?:duration|follow)|study (?:visits|procedures)|"
                       r"understand\w* (?:the )?(?:study|nature|purpose)|legally authori[sz]ed|surrogate", re.I)
 _NONCOMPLIANCE = re.compile(r"non[- ]?complian\w*|poor complian\w*|history of (?:poor |non-?)?(?:compliance|adherence)|unlikely to comply|unable or unwilling to comply|not (?:be )?(?:able|willing) to comply|foreseeable non-?compliance|noncomplian\w*|poor adherence", re.I)
-_PREG = re.compile(r"pregnan\w*|lactat\w*|breast[- ]?feed\w*|nursing (?:women|mothers|females)|\bnursing\b|lactif\w*|child[- ]?bearing|childbearing|\bwocbp\b|beta[- ]?hcg|chorionic gonadotrop", re.I)
+_PREG = re.compile(r"pregnan\w*|lactat(?!es?\b)\w*|breast[- ]?feed\w*|nursing (?:women|mothers|females)|\bnursing\b|lactif\w*|child[- ]?bearing|childbearing|\bwocbp\b|beta[- ]?hcg|chorionic gonadotrop", re.I)
 # a wish or plan to conceive ("who desire pregnancy within 12 months") is not a pregnancy status
 _WISH_PREG = re.compile(r"\b(?:desir\w*|wish\w*|want\w*|hop\w*|intend\w*|seek\w*|trying)\s+(?:to\s+(?:become|get|be)\s+)?(?:a\s+)?pregnan\w*|\bfuture pregnan\w*|\bfertility (?:wish|desire)\w*", re.I)
 _CONTRA = re.compile(r"contracept\w*|birth control|abstinen\w*|barrier method|sterili[sz]ed|effective method", re.I)
@@ -824,7 +824,7 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
         age = parse_age(main)
         sex = parse_sex(main)
         if _PREG.search(_WISH_PREG.sub(" ", main)):
-            add("pregnancy", breastfeeding=bool(re.search(r"lactat|breast[- ]?feed|nursing|lactif", low)),
+            add("pregnancy", breastfeeding=bool(re.search(r"lactat(?!es?\b)|breast[- ]?feed|nursing|lactif", low)),
                 pregnancy=bool(re.search(r"pregnan|hcg|gonadotrop", low)),
                 childbearing=bool(re.search(r"child[- ]?bearing|wocbp", low)),
                 contraception=bool(_CONTRA.search(main)),

@@ -39,7 +39,7 @@ developed develop development significant significantly relevant important consi
 per investigator's physician physician's doctor interpret interpretation confound confounding safety risk risks
 participate participation complete completed completion provide provided giving give sex sexes gender genders
 inclusive both criteria according dsm icd code codes accompanied treated treat needed admitted admission admit
-hospitalized hospitalised hospitalization presenting presentation presents presented referred undergo undergoes
+hospitalized hospitalised hospitalization presenting presentation presents presented referred undergo undergoes undergone underwent undergoing
 experienced experiencing experience suffering suffer suffered evaluated assessed determined selected select
 certain likely estimated approximately approx laboratory lab labs eligible regardless irrespective personnel staff comorbidity comorbidities comorbid associated""".split())
 
@@ -65,7 +65,7 @@ metastases metastasis injury surgery infection involvement abnormality abnormali
 _GENERIC_STEMS = {stem(w) for w in _STOP} | {stem(w) for w in ("patient", "subject", "history", "disease", "diseas")}
 _MEASURE_WORDS = re.compile(r"\b(?:score|scale|index|bmi|body mass|weight|weigh\w*|count|values?|test results?|"
                             r"measurement|measured|antibod\w*|serolog\w*|titer|titre|concentration|fev1|ejection fraction|"
-                            r"gestation|apache|injury severity|percentile)\b", re.I)
+                            r"gestation|apache|injury severity|percentile|size|sized?)\b", re.I)
 
 
 _OWN_SUBJECT = re.compile(r"(?:patients|subjects|participants|those|individuals|people|persons|women|men)\b", re.I)

@@ -668,7 +668,7 @@ def _extract_therapy(doc: PatientDoc, pf: PatientFacts) -> None:
                 sd = _fact(doc, "steroid_dose", mg * mult * d.pred_equiv, s, e + dm.end(), a, drug=h.id, mg=mg * mult)
                 pf.steroid_doses.append(sd)
     # medications reported
-    if re.search(r"\b(?:takes|taking|on)\s+no\s+(?:regular\s+)?medications?\b|\bno (?:current |regular )?medications?\b|\b(?:current )?medications? (?:include|are|:)|\bcurrently tak(?:es|ing)\b|\bmedications?\s*:", text, re.I):
+    if re.search(r"\b(?:takes|taking|on)\s+no\s+(?:regular\s+)?medications?\b|\bnot\s+(?:on|taking)\s+any\s+(?:regular\s+|other\s+)?medications?\b|\bno (?:current |regular )?medications?\b|\b(?:current )?medications? (?:include|are|:)|\bcurrently tak(?:es|ing)\b|\bmedications?\s*:", text, re.I):
         pf.meds_reported = True
     # lines of therapy
     lo = hi = None

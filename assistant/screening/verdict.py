@@ -8,13 +8,15 @@ complete note to mention if present.
 Silence rule for exclusions (documented choice):
   * assumed absent (-> meets): diseases and history (HIV, hepatitis, other cancers, transplant, heart disease,
     allergy to the study drug, named conditions), medications and prior treatments in a note that lists
-    treatment or in a patient with no cancer, consent / compliance / participation boilerplate, pregnancy
-    in men, children under 10 and women of 55 or over (or postmenopausal).
+    treatment or in a patient with no cancer, participation in another trial, pregnancy in men, children under
+    10 and women of 55 or over (or postmenopausal).
   * not assumed (-> unknown): laboratory values, scores and test results (BMI, weight, HbA1c, LVEF ...),
     pregnancy / contraception in women who could be pregnant, brain metastases in a patient with metastatic
     cancer, prior anticancer therapy in a cancer patient whose treatment history is not given, and anything
-    partly matched (the condition is there but its qualifier - "uncontrolled", "severe", a time window - is not
-    stated).
+    partly matched (the condition is there but its qualifier - "uncontrolled", "severe", a class / grade, a dose,
+    a time window - is not stated), consent and compliance when the note does not speak to them, a measured size,
+    a drug / vaccine exclusion windowed before the study's start in a note that lists no medications, and a
+    criterion whose text is cut short.
 An inclusion criterion is NEVER met on silence.
 
 Per trial (`screen_criteria`): registry fields, study descriptions and formulas listed among the criteria are
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from . import labs as L
 from .criteria import Check, ParsedCriterion, parse_criterion
 from .lexicon import get_lexicon
-from .match import criterion_groups, find_mentions, is_measure
+from .match import criterion_groups, evidence_sentence, find_mentions, is_measure
 from .patient import _CURRENT_RE, Fact, PatientFacts, extract_patient, sentence_days_ago
 from .structure import cohort_concepts, header_timing, is_criterion, lettered_items, prohibited_items, repair_headings
 from .truth import Truth, _T
@@ -125,7 +127,9 @@ def _consent(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         val = pf.consent.value if not negative else not pf.consent.value
         return _T(val, "patient " + ("agrees to consent and to follow the protocol" if pf.consent.value else "does not consent"), [pf.consent])
     if negative:
-        return _T(None, "no sign of refusal or inability to take part", silent=True, assumable=True)
+        # whether the patient can and will consent is settled at the enrolment visit, not in a clinical note: a note
+        # silent on it leaves a refusal / inability exclusion open (it does not block "eligible": confirmed at screening)
+        return _T(None, "consent not discussed in the note (confirmed at enrolment)", silent=True)
     return _T(None, "consent / willingness to take part not stated (confirmed at enrolment)", silent=True)
 
 
@@ -134,7 +138,8 @@ def _compliance(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         return _T(True, "a history of poor compliance is described", [pf.compliance_issue])
     if pf.consent is not None and pf.consent.value:
         return _T(False, "patient is expected to comply", [pf.consent])
-    return _T(None, "no compliance problem described", silent=True, assumable=True)
+    # adherence is the investigator's judgement at enrolment; a note silent on it does not settle it
+    return _T(None, "compliance not discussed in the note (judged at enrolment)", silent=True)
 
 
 def _participation(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
@@ -1310,6 +1315,29 @@ def _biomarker(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
 _HIST_MODE = re.compile(r"\bhistory of\b|\bprior\b|\bprevious\w*\b|\bever\b|\bpast\b|\bhad\b|\bknown\b", re.I)
 _CURRENT_MODE = re.compile(r"\bactive\b|\bcurrent\w*\b|\bongoing\b|\bat the time of\b|\bpresent\b|\bacute\b|\buncontrolled\b|\bunresolved\b", re.I)
 
+# a functional class / grade the condition must have ("Class III or IV congestive heart failure", "heart failure
+# (NYHA IV)", "COPD GOLD 3-4"): a mention of the condition without any class does not settle it
+_CLASS_REQ = re.compile(r"\b(?:nyha|ccs|gold|functional\s+class|class|grade)\s*(?:[IV]{1,4}|[1-4])\b", re.I)
+_CLASS_GIVEN = re.compile(r"\b(?:nyha|ccs|gold|class|grade|stage)\s*(?:[IV]{1,4}|[1-4]|[a-d])\b", re.I)
+
+
+# a dose the criterion asks for ("at least 60 mg furosemide / 12 hours"): the drug alone does not settle it
+_DOSE_RE = re.compile(r"\d\s*(?:mg|mcg|µg|ug|g|iu|units?|ml)\b", re.I)
+
+
+def _class_required(text: str, phrase_text: str) -> bool:
+    """Is this alternative of the criterion qualified by a class / grade (the marker inside it, right before it, or
+    in brackets right after it)?"""
+    if _CLASS_REQ.search(phrase_text):
+        return True
+    k = text.find(phrase_text)
+    if k < 0:
+        return False
+    for m in _CLASS_REQ.finditer(text):
+        if 0 <= k - m.end() <= 12 or 0 <= m.start() - (k + len(phrase_text)) <= 3:
+            return True
+    return False
+
 
 def _top_level_parts(text: str, sep: str = ";") -> list[str]:
     out, depth, cur = [], 0, []
@@ -1391,12 +1419,17 @@ def _freetext_eval(pf: PatientFacts, text: str, crit: ParsedCriterion, window: f
                     allow = _exception_allows(pf, m, crit) if crit.type == "exclusion" else None
                     if allow:
                         st, reason = "false", f"“{pf.text[m.start:m.end]}” is {allow}, which the criterion allows"
+                    if st == "true" and _class_required(text, ph.text) and not _CLASS_GIVEN.search(evidence_sentence(pf, m)):
+                        st, reason = "qual", f"{ph.text.strip()}: described, but its class / grade is not stated"
+                    elif st == "true" and _DOSE_RE.search(ph.text) and not _DOSE_RE.search(evidence_sentence(pf, m)):
+                        st, reason = "qual", f"{ph.text.strip()}: the drug is described, but not its dose"
                     dur = _min_duration(text) if st == "true" else None
                     pdur = _patient_duration(pf, m) if dur else None
                     if dur and pdur is not None and pdur < dur:
                         st, reason = "false", f"“{ph.text.strip()}” for {pdur:g} days, shorter than required"
                     elif window is not None:
-                        if m.days_ago is not None:
+                        if m.days_ago is not None and not (m.historical and m.days_ago < 1):
+                            # ("prior MI" in a sentence about what happened "today": the day is the presentation's)
                             if m.days_ago > window:
                                 st, reason = "false", f"“{ph.text.strip()}” was more than {window:g} days ago"
                         elif m.historical:
@@ -1617,6 +1650,11 @@ _UNSETTLED = re.compile(
     r"(?-i:\b[cpy]?T(?:[0-4][a-d]?|is|x)\s*,?\s*N[0-3x])", re.I)  # a TNM stage needs the staging work-up
 
 
+# a criterion cut short ("Taking certain types of medications may be an") or a list header whose items are not
+# given ("... would preclude participation in the study or:"): its condition is not all there to assume absent
+_INCOMPLETE = re.compile(r"(?:\b(?:a|an|the|of|to|or|and|be|with|for|may|by|in|than|such as|e\.g)|[:,(])\s*$", re.I)
+
+
 def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
     """(status, reason) of a criterion whose statement has this truth."""
     if crit.type == "inclusion":
@@ -1633,6 +1671,8 @@ def status_of(crit: ParsedCriterion, truth: Truth) -> tuple[str, str]:
             status, reason = "meets", truth.reason
         elif truth.silent and truth.assumable and not crit.negated_inclusion and _UNSETTLED.search(crit.text):
             status, reason = "unknown", truth.reason + " (prognosis, staging or an event of the study itself: silence in the note does not settle it)"
+        elif truth.silent and truth.assumable and not crit.negated_inclusion and _INCOMPLETE.search(crit.text.strip()):
+            status, reason = "unknown", truth.reason + " (the criterion's text is incomplete: its condition cannot be assumed absent)"
         elif truth.silent and truth.assumable and not crit.negated_inclusion:
             status, reason = "meets", truth.reason + " (assumed absent)"
         else:
@@ -1700,7 +1740,37 @@ def evaluate(pf: PatientFacts, crit: ParsedCriterion) -> CriterionVerdict:
         named = _named_example_given(pf.text, crit.text) or _acute_illness_now(pf, crit.text)
         if named:
             status, reason, ev = named
+    if crit.type == "exclusion" and status == "meets" and truth.silent and not ev and _recent_exposure_unsettled(pf, crit, main_kinds):
+        status, reason = "unknown", prefix + (truth.reason[:1].upper() + truth.reason[1:] + " - the note lists no medications, so exposure in the weeks before the study "
+                                     "cannot be assumed absent (confirmed at screening)")
     return CriterionVerdict(status, reason, ev, kind, crit.importance, crit.type)
+
+
+# a washout window counted back from the study's start ("within 3 months prior to the first dose", "4 weeks preceding
+# the administration of ...", "30 days prior to enrollment")
+_STUDY_START_WINDOW = re.compile(
+    r"\b(?:within|in|during)\s+(?:the\s+)?(?:last\s+|past\s+|preceding\s+)?\d+\s*(?:hours?|days?|weeks?|months?)\b[^.;]{0,40}?"
+    r"\b(?:prior\s+to|before|preceding)\s+(?:the\s+)?(?:first\s+dose|study|trial|entry|enrol\w*|randomi[sz]\w*|screening|baseline|"
+    r"administration|initiation|inclusion|start|day\s+1)|\b\d+\s*(?:hours?|days?|weeks?|months?)\s+(?:prior\s+to|before|preceding)\s+"
+    r"(?:the\s+)?(?:first\s+dose|study|trial|entry|enrol\w*|randomi[sz]\w*|screening|baseline|administration|initiation|inclusion|start|day\s+1)", re.I)
+_EXPOSURE_WORDS = re.compile(r"\b(?:vaccin\w*|immuni[sz]ation|transfusion|blood products?|medications?|drugs?|treatment|therapy|"
+                             r"inhibitors?|inducers?|injections?|agents?)\b", re.I)
+
+
+def _recent_exposure_unsettled(pf: PatientFacts, crit: ParsedCriterion, kinds: list[str]) -> bool:
+    """A drug / vaccine / therapy exclusion bounded by a window before the study starts, in a note that gives no
+    medication list: whether the patient had it in those weeks is a screening-visit question."""
+    if pf.meds_reported or any(f.affirmed for f in pf.drugs):
+        return False
+    if "trial_participation" in kinds or not _STUDY_START_WINDOW.search(crit.text):
+        return False
+    for m in _EXAMPLES.finditer(crit.text):  # the note names one of the drugs the criterion lists: it speaks to them
+        body = m.group(1) or m.group(2) or ""
+        for name in (n.strip(" .") for n in re.split(r",|;|\bor\b|\band\b", body)):
+            if len(name) >= 3 and set(re.findall(r"[a-z]+", name.lower())) - _GENERIC_NAME_WORDS and \
+                    re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", pf.text, re.I):
+                return False
+    return any(k in ("therapy", "steroids", "washout") for k in kinds) or bool(_EXPOSURE_WORDS.search(crit.text))
 
 
 _EXAMPLES = re.compile(r"\((?:e\.g\.|eg|such as|including|i\.e\.)[,:]?\s*([^()]{3,200})\)|\bsuch as\s+([^.;()]{3,200})", re.I)
