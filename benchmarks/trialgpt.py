@@ -11,7 +11,9 @@ Data (read-only, outside the repo): ../shared/data/external/trialgpt_criterion/ 
 Parts: --part dev = patients "sigir-2014*" (development, tune on it); --part test = "sigir-2015*" (held out:
 run once for the report, never to tune); --part own = evals/screening/criteria.dev.jsonl, our own blind development
 rows (TREC 2021/2022 patient notes × criteria of the development-part trials, labelled by a helper who had not seen the
-code; the file stores ids and item numbers, the texts are read from ../shared).
+code; the file stores ids and item numbers, the texts are read from ../shared); --part own-check =
+evals/screening/criteria.check.jsonl, a blind check written the same way on oncology notes × NLI4CT eligibility
+lines (report only: run at its arrival and at the end of the work, never tuned on).
 
     .venv/bin/python benchmarks/trialgpt.py --part dev
 """
@@ -68,8 +70,13 @@ CORPUS = DATA / "mikeS141618_TrialGPT" / "dataset" / "sigir" / "corpus.jsonl"
 QUERIES = [DATA / "ncbi-nlp_TrialGPT" / "dataset" / c / "queries.jsonl" for c in ("trec_2021", "trec_2022")]
 
 
-def own_rows() -> list[dict]:
-    """Our blind development rows, their texts resolved from ../shared (note by patient id, criterion by item number)."""
+OWN_CHECK = ROOT / "evals" / "screening" / "criteria.check.jsonl"
+NLI4CT_TRIALS = ROOT.parent / "shared" / "data" / "nli4ct" / "trials"
+
+
+def own_rows(path: Path = OWN) -> list[dict]:
+    """Our blind rows, their texts resolved from ../shared: the note by patient id; the criterion by item number of a
+    SIGIR-corpus trial ("item") or by line of an NLI4CT report's eligibility section ("line")."""
     trials = {}
     for line in CORPUS.read_text().splitlines():
         d = json.loads(line)
@@ -80,17 +87,21 @@ def own_rows() -> list[dict]:
             d = json.loads(line)
             notes[d["_id"]] = d["text"]
     rows = []
-    for line in OWN.read_text().splitlines():
+    for line in path.read_text().splitlines():
         r = json.loads(line)
-        items = split_items(trials[r["trial_id"]][f"{r['criterion_type']}_criteria"])
-        rows.append({"patient_id": r["patient_id"], "note": notes[r["patient_id"]], "criterion_text": items[r["item"]],
+        if "line" in r:
+            record = json.loads((NLI4CT_TRIALS / f"{r['trial_id']}.json").read_text())
+            text = re.sub(r"^\s*(?:\d{1,2}[.)]|[-•*])\s+", "", record["Eligibility"][r["line"]]).strip()
+        else:
+            text = split_items(trials[r["trial_id"]][f"{r['criterion_type']}_criteria"])[r["item"]]
+        rows.append({"patient_id": r["patient_id"], "note": notes[r["patient_id"]], "criterion_text": text,
                      "criterion_type": r["criterion_type"], "gold": r["expected"]})
     return rows
 
 
 def criterion_level(part: str, verbose: bool) -> None:
-    if part == "own":
-        rows = own_rows()
+    if part in ("own", "own-check"):
+        rows = own_rows(OWN if part == "own" else OWN_CHECK)
     else:
         rows = [dict(r, gold=LABEL[r["expert_eligibility"]]) for r in json.loads(ANN.read_text()) if r["patient_id"].startswith(PREFIX[part])]
     t0 = time.perf_counter()
@@ -113,7 +124,8 @@ def criterion_level(part: str, verbose: bool) -> None:
         f1s[c] = (prec, rec, 2 * prec * rec / (prec + rec) if prec + rec else 0.0)
     macro = sum(f[2] for f in f1s.values()) / 3
     lo, hi = wilson(sum(g == p for g, p in zip(gold, pred)), n)
-    print(f"TrialGPT criterion level, part={part}: {n} rows ({PREFIX.get(part, OWN.name)}*)")
+    source = PREFIX[part] + "*" if part in PREFIX else (OWN if part == "own" else OWN_CHECK).name
+    print(f"TrialGPT criterion level, part={part}: {n} rows ({source})")
     print(f"  accuracy           {acc:.3f}  (95% CI {lo:.3f}-{hi:.3f})")
     print(f"  macro-F1           {macro:.3f}")
     for c in CLASSES:
@@ -166,14 +178,14 @@ def trial_level(part: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=("dev", "test", "own"), default="dev")
+    ap.add_argument("--part", choices=("dev", "test", "own", "own-check"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list disagreements (development parts only)")
     args = ap.parse_args(argv)
     if not ANN.exists():
         print(f"data not found: {ANN}", file=sys.stderr)
         return 2
-    criterion_level(args.part, args.errors and args.part != "test")
-    if args.part != "own":
+    criterion_level(args.part, args.errors and args.part in ("dev", "own"))
+    if args.part in ("dev", "test"):
         trial_level(args.part)
     return 0
 
