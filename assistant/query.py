@@ -67,7 +67,7 @@ AGE_TOPIC_RE = re.compile(
     r"|\bages?\b.{0,40}\b(join|eligib\w*|enrol\w*|qualif\w*|allowed|accept\w*|criteri\w*|limit)",
     re.I,
 )
-JOIN_RE = re.compile(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|taken part|get into|accept\w*|allow\w*|included|"
+JOIN_RE = re.compile(r"\b(join|eligib\w*|qualif\w*|enrol\w*|take part|taken part|get into|accept\w*|allow\w*|included|sign(?:ed)? up|"
                      r"be (?:in|part of|on) (?:the|this|that|a|your) (?:[\w-]+ ){0,6}?(?:study|trial))\b", re.I)
 
 

@@ -386,6 +386,9 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
         return totals
     if not leads:
         return []
+    measured = measure_rows(plan, leads[0], index, settings)
+    if measured:  # "mean FSFI total at baseline vs after 4 wks?": the rows of the outcome the question names
+        return measured
     scored = [leads[0]] + [ev for ev in scored if ev is not leads[0]]
     top = leads[0].prob
     chosen: list[Evidence] = []
@@ -638,6 +641,52 @@ def adverse_events_of(doc, lead_unit, lead: Evidence, limit: int) -> list[Eviden
 
 
 WHICH_EVENTS = re.compile(r"\bwhat (?:were|are|was) (?:they|these|those|it)\b|\bwhich (?:ones|events|were they)\b|\bwhat (?:kind|kinds|sort|type|types)\b", re.I)
+
+
+NOT_AN_OUTCOME = {"dose", "age", "contact", "phase", "date", "money", "threshold"}
+SCHEDULE_CONCEPTS = {"schedule", "follow-up", "administration", "tumor assessment"}
+
+
+def measure_rows(plan: QueryPlan, lead: Evidence, index, settings) -> list[Evidence]:
+    """The value rows of the result measure a question names, when the best unit is not a result row: the measure
+    the best unit describes (its title, time frame or description line), or a measure whose title (with its unit and
+    time frame) states a concept of the question that the best unit does not ("# cancers detected at each dose?"
+    answered by the "cancers detected" rows, not by the arm description)."""
+    if not plan.doc_ids or len(plan.doc_ids) > 2 or lead.kind in ("result", "adverse_event") or plan.value_type in NOT_AN_OUTCOME:
+        return []
+    if JOIN_RE.search(plan.asking) or "eligibility" in plan.topics or ASKS_METHOD.search(plan.question):
+        return []
+    if any(c.name in SCHEDULE_CONCEPTS for c in plan.concepts):
+        return []  # "how often were they imaged?": a schedule, told by a time frame or an arm, not by a result row
+
+    def rows_of(doc_id: str, measure: str) -> list[Evidence]:
+        doc = index.docs[doc_id]
+        idx = [i for i, u in enumerate(doc.units) if u.kind == "result" and u.attrs.get("measure") == measure]
+        return [unit_evidence(doc_id, i, doc.units[i], lead.prob, lead.features) for i in idx[: settings.max_table_rows]]
+
+    ldoc = index.docs[lead.doc_id]
+    described = ldoc.units[lead.unit].attrs.get("measure")
+    if described:  # the best unit is a line of a result measure: its value rows answer
+        return rows_of(lead.doc_id, described)
+    lead_text = ldoc.text[lead.start : lead.end]
+    lead_terms = terms(lead_text)
+    best, best_cov = None, settings.min_measure_coverage
+    for doc_id in plan.doc_ids:
+        doc = index.docs[doc_id]
+        seen: set[str] = set()
+        for u in doc.units:
+            measure = u.attrs.get("measure") if u.kind == "result" else None
+            if not measure or measure in seen:
+                continue
+            seen.add(measure)
+            title = " ".join([measure, u.attrs.get("unit", ""), u.attrs.get("time_frame", "")])
+            tt = terms(title)
+            if not any(c.weight >= 1.0 and concept_in(c, title, tt) and not concept_in(c, lead_text, lead_terms) for c in plan.concepts):
+                continue  # the measure names nothing the best unit does not
+            cov = coverage(plan, title)
+            if cov > best_cov:
+                best, best_cov = (doc_id, measure), cov
+    return rows_of(*best) if best else []
 
 
 def event_totals(plan: QueryPlan, index) -> list[Evidence]:

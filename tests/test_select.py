@@ -225,3 +225,23 @@ def test_a_p_value_or_effect_size_is_a_statistic_answer():
     assert states_value("total PA increased (p<0.001, ES=4.77) compared to the control group", "ratio", "effect vs control (p, ES)?")
     assert states_value("HR 0.62 (95% CI 0.48-0.80)", "ratio", "hazard ratio?")
     assert not states_value("This study aimed to determine the effect of the intervention.", "ratio", "effect vs control (p, ES)?")
+
+
+def test_a_question_naming_an_outcome_is_answered_by_its_rows_not_by_the_arm_description():
+    from assistant.select import measure_rows
+    from assistant.settings import Settings
+
+    record = dict(RECORD, Intervention=["INTERVENTION 1: ", "  Drug A 5 mg daily for 24 weeks."])
+    text, units = nli4ct.parse(record)
+    doc = SimpleNamespace(text=text, units=units)
+    index = SimpleNamespace(docs={"d": doc})
+    arm = next(i for i, u in enumerate(units) if "5 mg daily" in text[u.start : u.end])
+    lead = Evidence("d", arm, units[arm].start, units[arm].end, "", units[arm].kind, units[arm].context, 0.8, {"lexical": 0.3})
+    resp = QConcept("best overall response", ("best overall response",), 3.0)
+    drug = QConcept("drug a", ("drug a",), 2.0)
+    plan = QueryPlan(question="Drug A 5 mg daily: best overall response?", doc_ids=["d"], concepts=[drug, resp])
+    rows = measure_rows(plan, lead, index, Settings())
+    assert rows and all(units[e.unit].kind == "result" for e in rows)
+    assert "Complete Response: 3 1.3%" in text[rows[0].start : rows[0].end]
+    dose = QueryPlan(question="Drug A: what dose?", doc_ids=["d"], concepts=[drug, resp], value_type="dose")
+    assert measure_rows(dose, lead, index, Settings()) == []  # a dose is not an outcome
