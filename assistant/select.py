@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
 from .query import GENERIC_FOCUS, JOIN_RE, QConcept, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
-from .vocab import condition_mentions, drug_mentions, drug_pattern, drug_table, form_pattern
+from .vocab import concept_mentions, condition_mentions, drug_mentions, drug_pattern, drug_table, form_pattern
 
 NUMBER_RE = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*(?![A-Za-z])")  # not the digits in HER2, B7-H3
 CI_LEVEL = re.compile(r"\b9[05]\s?%\s*(?:CI|confidence)", re.I)
@@ -297,6 +297,24 @@ def _covered(plan: QueryPlan, index, evs: list[Evidence]) -> set[str]:
 NUMERIC_TYPES = {"percent", "duration", "count", "dose", "threshold", "date", "money", "ratio"}
 
 
+RATE_ASKED = re.compile(r"\brates?\b", re.I)
+STOP_RATE = {"the", "what", "which", "overall", "event", "events", "total", "response", "success", "failure", "heart", "survival", "error",
+             "sae", "saes", "ae", "aes", "adverse", "toxicity", "complication", "complications"}  # rates an event table states
+RATE_OF = re.compile(r"\b([A-Za-z][\w-]{2,})\s+rates?\b")  # "the recurrence rate", "POI rate", "mastectomy vs BCS rates"
+
+
+def names_rate_asked(plan: QueryPlan, text: str, tt: set[str]) -> bool:
+    """A "<what> rate" question is answered by a unit (with its measure) that names what the rate is of."""
+    m = RATE_OF.search(plan.asking)
+    if not m or m.group(1).lower() in STOP_RATE:
+        return True
+    what = m.group(1)
+    named = [c for _, _, c in concept_mentions(what)]
+    if named:
+        return any(concept_in(QConcept(c.name, c.forms), text, tt) for c in named)
+    return bool(terms(what) & tt)
+
+
 def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     """The gates a lead unit must pass: it states a value of the asked type, it speaks of every focus concept, and
     it covers enough of the question."""
@@ -321,6 +339,11 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     tt = terms(text)
     if plan.focus and not any(concept_in(c, text, tt) for c in plan.focus):
         return False
+    if unit.kind == "criterion" and ("efficacy" in plan.topics or RATE_ASKED.search(plan.asking)) and "eligibility" not in plan.topics \
+            and not JOIN_RE.search(plan.asking):
+        return False  # a result is asked ("the recurrence rate in poor vs extensive metabolizers?"); a criterion states none
+    if not names_rate_asked(plan, text, tt):
+        return False  # "the recurrence rate?" is not answered by the adverse-event totals
     if unit.kind not in ("result", "adverse_event") and asks_effect(plan):
         return False  # "did it make women feel less tired than placebo?" is answered by a result, not by background text
     if plan.value_type == "dose" and plan.drugs and not any(drug_pattern(d).search(text) for d in plan.drugs):

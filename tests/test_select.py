@@ -245,3 +245,16 @@ def test_a_question_naming_an_outcome_is_answered_by_its_rows_not_by_the_arm_des
     assert "Complete Response: 3 1.3%" in text[rows[0].start : rows[0].end]
     dose = QueryPlan(question="Drug A: what dose?", doc_ids=["d"], concepts=[drug, resp], value_type="dose")
     assert measure_rows(dose, lead, index, Settings()) == []  # a dose is not an outcome
+
+
+def test_a_rate_of_something_is_answered_only_by_a_unit_naming_it():
+    from assistant.query import terms
+    from assistant.select import names_rate_asked
+
+    plan = QueryPlan(question="What was the recurrence rate in poor vs extensive metabolizers?")
+    totals = "Total: 3/290 (1.03%) Adverse Events 2"
+    assert not names_rate_asked(plan, totals, terms(totals))
+    row = "Breast cancer recurrence: 4 of 120 (3.3%)"
+    assert names_rate_asked(plan, row, terms(row))
+    sae = QueryPlan(question="What overall SAE rates were reported for the two groups?")
+    assert names_rate_asked(sae, totals, terms(totals))  # an event table's totals are its SAE rates
