@@ -468,6 +468,16 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
             extra = next((e for e in pool if can_answer(plan, e, index, settings)), None)
             if extra is not None and len(chosen) < limit + 2:
                 take(extra)
+    if lead.kind == "adverse_event" and TOTAL_ASKED.search(plan.asking) and any(
+            c.name == "serious adverse events" and c.weight >= 1.0 for c in plan.concepts):
+        # "total SAEs and cellulitis rate?": the group's total row as well as the event's
+        ldoc = index.docs[lead.doc_id]
+        lu = ldoc.units[lead.unit]
+        total = next((unit_evidence(lead.doc_id, i, u, lead.prob, lead.features) for i, u in enumerate(ldoc.units)
+                      if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("group") == lu.attrs.get("group")
+                      and u.attrs.get("serious") == lu.attrs.get("serious")), None)
+        if total is not None:
+            take(total)
     if plan.value_type == "dose" and len(plan.drugs) > 1:
         # "doses of carbo, bev and trastuzumab?": a quote for each drug asked about
         ldoc = index.docs[lead.doc_id]
@@ -666,6 +676,7 @@ def adverse_events_of(doc, lead_unit, lead: Evidence, limit: int) -> list[Eviden
 WHICH_EVENTS = re.compile(r"\bwhat (?:were|are|was) (?:they|these|those|it)\b|\bwhich (?:ones|events|were they)\b|\bwhat (?:kind|kinds|sort|type|types)\b", re.I)
 
 
+TOTAL_ASKED = re.compile(r"\b(?:total|overall|any|all)\b", re.I)
 NOT_AN_OUTCOME = {"dose", "age", "contact", "phase", "date", "money", "threshold"}
 SCHEDULE_CONCEPTS = {"schedule", "follow-up", "administration", "tumor assessment"}
 

@@ -258,3 +258,19 @@ def test_a_rate_of_something_is_answered_only_by_a_unit_naming_it():
     assert names_rate_asked(plan, row, terms(row))
     sae = QueryPlan(question="What overall SAE rates were reported for the two groups?")
     assert names_rate_asked(sae, totals, terms(totals))  # an event table's totals are its SAE rates
+
+
+def test_total_saes_and_an_event_quote_the_groups_total_row_too():
+    from assistant.select import select_fact
+    from assistant.settings import Settings
+
+    doc = _doc()
+    index = SimpleNamespace(docs={"d": doc})
+    i = _find(doc, "Dehydration 5/519")
+    ev = Evidence("d", i, doc.units[i].start, doc.units[i].end, "", "adverse_event", doc.units[i].context, 0.9,
+                  {"answer_type": 1.0, "context": 1.0, "lexical": 0.5, "dense": 0.8})
+    sae = QConcept("serious adverse events", ("SAE", "SAEs"), 3.0, "count", "safety")
+    dehydration = QConcept("dehydration", ("dehydration",), 3.0, None, "safety")
+    plan = QueryPlan(question="Drug A arm: total SAEs and dehydration rate?", doc_ids=["d"], concepts=[sae, dehydration], focus=[dehydration])
+    quotes = [doc.text[e.start : e.end] for e in select_fact(plan, [ev], index, Settings())]
+    assert "Dehydration 5/519 (0.96%)" in quotes and "Total: 21/519 (4.05%)" in quotes
