@@ -504,7 +504,8 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: in
             found.append((m.start(), QConcept(name, table[name], 1.0)))
             working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
     for m in re.finditer(r"\d+(?:\.\d+)?\s*(?:mg/kg|mg/m2|mg/m²|μg/kg|ug/kg|mg|g/L|mL/min|months|weeks|days)\b", working, re.I):
-        found.append((m.start(), QConcept(m.group(0), (m.group(0),))))
+        form = re.sub(r"(month|week|day)s$", r"\1", m.group(0), flags=re.I)  # "6 months" is also the "6-month follow-up"
+        found.append((m.start(), QConcept(m.group(0), (form,))))
         working = working[: m.start()] + " " * (m.end() - m.start()) + working[m.end() :]
     for m in TOKEN_RE.finditer(normalize(working)):
         tok = m.group(0)

@@ -59,6 +59,14 @@ METHODS_RE = re.compile(
     r"|\bwill be (?:accrued|treated|enrolled|escalated|de-escalated|expanded|added|entered)\b|\bdefined (?:as|in)\b|\bincluded the\b|\bKaplan[- ]Meier\b|\bcalculated (?:using|as|from)\b|\bmeasured (?:from|as)\b|\bestimated using\b|\bmethod\b",
     re.I,
 )
+# what a study set out to do ("This study aimed to determine the effect of…", "We have compared…"): a report's aims
+# sentence names the outcome a question asks about, but it reports no result
+AIMS_RE = re.compile(
+    r"\b(?:aim(?:ed|s)? (?:was |is )?to|the (?:aim|purpose|objective|goal)s? (?:of (?:this|the|our) (?:study|trial) )?(?:was|is|were|will be) to"
+    r"|with the aim (?:to|of)|this (?:study|trial) (?:compared|evaluated|examined|investigated|assessed)|we (?:have )?(?:compared|evaluated|examined|investigated|assessed|sought to))\b",
+    re.I,
+)
+ASKS_AIM = re.compile(r"\b(?:aims?|purpose|objectives?|goals?|why)\b|\bwhat (?:is|was|does|did) (?:the |this |that )?(?:study|trial) (?:about|test|look|do)", re.I)
 ASKS_METHOD = re.compile(r"\bdefin\w*|\bhow (?:is|was|were|are|do|did) [^?]{0,40}\b(?:measured|assessed|calculated|defined|determined|evaluated)|\bmethod|\bcriteria for\b", re.I)
 FIRST_PERSON_RE = re.compile(r"\b(I'm|I'll|I am|I will|I've|my patients)\b")
 LONG_QUOTE_WORDS = 60
@@ -182,7 +190,7 @@ def unit_features(plan: QueryPlan, cand: Candidate, doc, unit, bm25_max: float, 
         "section": 1.0 if expected and stype in expected else 0.0,
         "kind_result": 1.0 if unit.kind in ("result", "adverse_event") and plan.value_type in ("percent", "duration", "count") else 0.0,
         # a criterion's "defined as" sets a threshold; it is not a methods sentence
-        "methods": 1.0 if unit.kind != "criterion" and (METHODS_RE.search(text) or FIRST_PERSON_RE.search(text)) else 0.0,
+        "methods": 1.0 if unit.kind != "criterion" and (METHODS_RE.search(text) or FIRST_PERSON_RE.search(text) or AIMS_RE.search(text)) else 0.0,
         "entity": 1.0 if any(form_pattern(n).search(text) for n in plan.entities) else 0.0,
     }
     return f, (start, end)
@@ -321,7 +329,7 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     typed_focus = any(c.value_type == plan.value_type for c in plan.focus)
     if (plan.value_type_explicit or typed_focus) and plan.value_type in NUMERIC_TYPES and not ev.features.get("answer_type"):
         return False
-    if ev.features.get("methods") and (plan.value_type in NUMERIC_TYPES or not ASKS_METHOD.search(plan.question)):
+    if ev.features.get("methods") and (plan.value_type in NUMERIC_TYPES or not (ASKS_METHOD.search(plan.question) or ASKS_AIM.search(plan.question))):
         return False  # "A 95% CI for the median PFS will be calculated…" describes a method, it reports no value
     if not plan.doc_ids and not any(c.topic for c in plan.concepts) and ev.features.get("context", 0.0) < settings.min_coverage_unscoped:
         return False  # no trial named and no medical concept asked: only a unit covering most of the question answers

@@ -250,3 +250,29 @@ def test_arm_stage_and_step_labels_are_not_drug_names():
     text = "Intervention\nStage 1: subjects will receive docetaxel every 3 weeks.\nStage 2: subjects will receive trastuzumab weekly.\n"
     ident = extract(text, parse_text(text)[0])
     assert not any(d.lower().startswith("stage") for d in ident.drugs)
+
+
+def test_a_numbered_paper_section_run_into_its_paragraph_is_a_heading():
+    md = "# Abstract ## Conclusions The stent may be unnecessary. # 4. Results Double stenting was used in 30 cases.\n"
+    _, _, pairs = units_of(md)
+    assert "# 4. Results" in [q for u, q in pairs if u.kind == "heading"]
+    sections = {q: u.section for u, q in pairs if u.kind != "heading"}
+    assert sections["Double stenting was used in 30 cases."] == ("4. Results",)
+
+
+def test_pandoc_table_rows_are_read_with_their_column_headers():
+    md = ("# Results\n\n"
+          "  Post-Operative Course   With Stent (n = 30)   Without Stent (n = 52)   P Value\n"
+          "  ----------------------- --------------------- ------------------------ ---------\n"
+          "  **Urine analysis**\n"
+          "  Hematuria               19/27                 32/32                    0.001\n"
+          "  **Urinary symptoms**    24 (80)               2 (3.8)                  0.005\n\n"
+          "^a^Data are presented as No. (%).\n")
+    _, _, pairs = units_of(md)
+    rows = {q: u for u, q in pairs if u.kind == "result"}
+    header = "Post-Operative Course   With Stent (n = 30)   Without Stent (n = 52)   P Value"
+    hematuria = rows["Hematuria               19/27                 32/32                    0.001"]
+    assert [md[s:e] for s, e in hematuria.context] == [header, "**Urine analysis**"]
+    symptoms = rows["**Urinary symptoms**    24 (80)               2 (3.8)                  0.005"]
+    assert [md[s:e] for s, e in symptoms.context] == [header]  # a bold row is a row group of its own
+    assert {u.attrs.get("role") for u, q in pairs if q in (header, "**Urine analysis**")} == {"header"}

@@ -274,3 +274,18 @@ def test_total_saes_and_an_event_quote_the_groups_total_row_too():
     plan = QueryPlan(question="Drug A arm: total SAEs and dehydration rate?", doc_ids=["d"], concepts=[sae, dehydration], focus=[dehydration])
     quotes = [doc.text[e.start : e.end] for e in select_fact(plan, [ev], index, Settings())]
     assert "Dehydration 5/519 (0.96%)" in quotes and "Total: 21/519 (4.05%)" in quotes
+def test_a_reports_aims_sentence_is_not_a_result():
+    from assistant.select import AIMS_RE, ASKS_AIM
+
+    assert AIMS_RE.search("This study aimed to determine the effect of MI-based intervention on physical activity.")
+    assert AIMS_RE.search("We have compared the surgical outcome of pyeloplasty with or without internal stenting.")
+    assert not AIMS_RE.search("Four months after the intervention, total PA increased (p<0.001, ES=4.77).")
+    assert ASKS_AIM.search("What was the aim of the study?") and not ASKS_AIM.search("What was the effect on total PA?")
+
+
+def test_a_time_point_asked_in_months_matches_an_n_month_follow_up():
+    from assistant.query import concept_in, extract_concepts, terms
+
+    sentence = "At the 6-month follow-up, 69% of patients in the intervention group took antidepressants."
+    point = next(c for c in extract_concepts("% on antidepressants at 6 months?", [], {}, 100) if c.name == "6 months")
+    assert concept_in(point, sentence, terms(sentence))

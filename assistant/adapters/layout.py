@@ -122,11 +122,11 @@ class Line:
 
 
 # Markdown flattened onto one line (as PubMed Central exports often are): "... of the hip. ## Methods Patients were ..."
-INLINE_MD_HEADING = re.compile(r"(?<=[.!?:;)\]*])[ \t]+(?=#{1,6}[ \t]+[A-Z*])")
+INLINE_MD_HEADING = re.compile(r"(?<=[.!?:;)\]*])[ \t]+(?=#{1,6}[ \t]+[A-Z*\d])")  # "## Results", "# 4. Results"
 MD_MARK = re.compile(r"^#{1,6}[ \t]+")
 # The section names of a paper's abstract and body (IMRaD), which end an inline heading: "## Results 891 patients..."
 PAPER_SECTION = re.compile(
-    r"(?:abstract|background|introduction|context|rationale|objectives?|aims?(?: of the study)?|purpose|hypothesis|"
+    r"(?:\d+(?:\.\d+)*\.?\s+)?(?:abstract|background|introduction|context|rationale|objectives?|aims?(?: of the study)?|purpose|hypothesis|"
     r"(?:materials|patients|subjects|participants) and methods|methods?(?: and (?:materials|patients))?|study design|"
     r"design(?:,? setting,? and participants)?|setting|participants|patients|interventions?|measurements|"
     r"(?:main )?outcome measures?|primary outcomes?|results?|findings|conclusions?(?: and relevance)?|interpretation|"
@@ -419,6 +419,37 @@ def results_units(text: str, lines: list[Line], section: tuple[str, ...]) -> lis
             units.extend(prose_units(text, ln, section, "sentence", attrs={"measure": measure_text, "role": "group_description"}))
             continue
         units.extend(prose_units(text, ln, section, "sentence", attrs={"measure": measure_text} if measure_text else {}))
+    return units
+
+
+# --------------------------------------------------------------------------- pandoc tables
+# A pandoc table as papers export it: header line(s), a rule of dash runs (one per column), rows of fixed-width
+# columns. A row means nothing without its column headers: each is read with them.
+TABLE_RULE = re.compile(r"^-{3,}(?:[ \t]+-{3,})+$")
+
+
+def table_units(text: str, header: list[Line], rule: Line, rows: list[Line], section: tuple[str, ...]) -> list[Unit]:
+    """Rows of a pandoc table, each read with the column headers and the row group ("**Drain removal**") it is in;
+    a line under the rule with an empty first column continues the header."""
+    first_col = len(rule.raw) - len(rule.raw.lstrip()) + len(rule.text.split()[0])
+    heads = [(ln.body_start, ln.body_end) for ln in header if ln.text]
+    units = [Unit(*span, "sentence", section, attrs={"role": "header"}) for span in heads]
+    group: tuple[int, int] | None = None
+    values = False
+    for ln in rows:
+        span = (ln.body_start, ln.body_end)
+        cells = ln.raw[first_col:].strip()
+        if not ln.raw[:first_col].strip() and not values:
+            heads.append(span)  # "  *Placebo (n = 42)*  *Fluoxetine (n = 45)*" under a spanning header
+            units.append(Unit(*span, "sentence", section, attrs={"role": "header"}))
+        elif not cells or not VALUE_ROW.search(cells):
+            group = span  # a row group's label ("Sex, n (%)"), the rows under it are its categories
+            units.append(Unit(*span, "sentence", section, attrs={"role": "header"}))
+        else:
+            values = True
+            if ln.text.startswith("**"):
+                group = None  # a bold row is a row group of its own, not a category of the one above
+            units.append(Unit(*span, "result", section, "", {"role": "table_row"}, tuple(heads) + ((group,) if group else ())))
     return units
 
 

@@ -21,12 +21,14 @@ from .layout import (
     KNOWN_HEADINGS,
     LIST_RE,
     SITE_RE,
+    TABLE_RULE,
     Line,
     block_units,
     link_groups,
     criteria_heading,
     section_type,
     split_lines,
+    table_units,
     words,
 )
 
@@ -36,6 +38,7 @@ SITES_SECTION = "Study sites"
 MAX_FIELD_NOTES = 5  # explanation paragraphs a registry page may put between a field's label and its value
 MAX_NOTE_WORDS = 25  # an explanation is one short sentence; a longer paragraph is content
 FIELD_NOTE = re.compile(r"(?:the|an?|category|studies|phase \d)\b[^.]{0,80}\b(?:is|are|means|refers to|that|who|which)\b", re.I)
+MAX_TABLE_HEADER_LINES = 3  # header lines above a table's rule
 REPEATED_NOISE = 5  # a short line repeated this often is page boilerplate ("No email / No phone")
 
 
@@ -121,8 +124,21 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             is_chrome[m] or FIELD_NOTE.search(lines[m].text) for m in range(k + 2, min(k + 4, len(lines))) if lines[m].text
         )
 
-    # ---- pass 1: find headings and label/value fields
-    role: dict[int, str] = {}  # index -> heading | field_label | field_value | far_label | far_value
+    # ---- pass 1: find tables, headings and label/value fields
+    role: dict[int, str] = {}  # index -> table | heading | field_label | field_value | far_label | far_value
+    tables: dict[int, tuple[int, int, int]] = {}  # first line -> (first line, rule, end) of a pandoc table
+    for r in (i for i, ln in enumerate(lines) if TABLE_RULE.match(ln.text)):  # rules are page chrome, not content
+        if role.get(r):
+            continue
+        a = r
+        while a - 1 >= 0 and lines[a - 1].text and not is_noise[a - 1] and a - 1 not in role and r - a < MAX_TABLE_HEADER_LINES:
+            a -= 1
+        b = r + 1
+        while b < len(lines) and lines[b].text and not TABLE_RULE.match(lines[b].text):
+            b += 1
+        if a < r and b > r + 1:
+            tables[a] = (a, r, b)
+            role.update({m: "table" for m in range(a, b)})
     far: dict[int, int] = {}  # far_label -> its value line
     level: dict[int, int] = {}
     after_heading = False
@@ -143,7 +159,7 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             continue
         was_after_heading, after_heading = after_heading, False
         j = nxt.get(i)
-        if not _title_like(t) or j is None:
+        if not _title_like(t) or j is None or role.get(j) == "table":
             continue
         strength = _value_strength(lines[j].text)
         k2 = nxt.get(j)
@@ -195,6 +211,12 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             k += 1
             continue
         r = role.get(k)
+        if k in tables:
+            flush()
+            a, rule, b = tables[k]
+            units.extend(table_units(text, lines[a:rule], lines[rule], lines[rule + 1 : b], path))
+            k = b
+            continue
         if r == "heading":
             t = ln.text
             md = MD_HEADING.match(t)
