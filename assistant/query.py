@@ -637,6 +637,7 @@ def _user_turns(history: list[dict]) -> list[str]:
     return [h["content"] for h in history if h.get("role") == "user" and h.get("content")]
 
 
+SEX_WORDS = re.compile(r"\b(?:sex|sexes|gender|male|female|males|females)\b", re.I)
 MANY_NAMED = 3  # more documents than this give the drug named: a rarer word in the question may name the trial
 DESCRIBE_MIN_DOCS = 8  # a description picks one document only among enough documents for rare words to mean something
 DESCRIBE_MARGIN = 2.0  # … and only when its rare words point to it at least this much more than to the next document
@@ -689,6 +690,9 @@ def plan_query(
     # trial IDs and study names only pick the trial; a drug that picked it is still asked about ("the Xeloda dose")
     skip = [n for n in names if n.lower() in catalog.id_names]
     plan.concepts = extract_concepts(question, skip, df, n_units)
+    if not eligibility_like and not SEX_WORDS.search(question):
+        # "how many women had nausea?": women are the people counted, not the sex a trial admits
+        plan.concepts = [c for c in plan.concepts if c.name != "sex"]
     told = statements(question)
     plan.ask_text = asking_text(question) if told else ""
     # context, not what is asked: what the user tells ("My mum has … . Did anyone get X?") and words that describe

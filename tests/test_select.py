@@ -289,3 +289,14 @@ def test_a_time_point_asked_in_months_matches_an_n_month_follow_up():
     sentence = "At the 6-month follow-up, 69% of patients in the intervention group took antidepressants."
     point = next(c for c in extract_concepts("% on antidepressants at 6 months?", [], {}, 100) if c.name == "6 months")
     assert concept_in(point, sentence, terms(sentence))
+
+
+def test_women_counted_are_not_the_sex_a_trial_admits():
+    from assistant.query import Catalog, plan_query
+    from assistant.types import Identity
+
+    texts = {"a": "Nausea 3/40 (7.5%). Male or female, 18 years or older.", "b": "Letrozole 2.5 mg daily."}
+    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    names = lambda q: [c.name for c in plan_query(q, catalog, {}, 10).concepts]  # noqa: E731
+    assert "sex" not in names("How many women had nausea?")
+    assert "sex" in names("Could men take part?")
