@@ -727,6 +727,8 @@ def plan_query(
         typed.sort(key=lambda c: TOPIC_PRIORITY.get(c.topic or "", 9))
         if typed:
             plan.value_type = typed[0].value_type
+    if plan.doc_ids and len(plan.doc_ids) == 1:
+        plan.concepts = own_abbreviations(question, plan.concepts, catalog.identities.get(plan.doc_ids[0]))
     plan.topics = list(dict.fromkeys(c.topic for c in plan.concepts if c.topic))
     plan.focus = [c for c in focus_concepts(plan) if c.name not in context_only]
     if any(c.name in own for c in plan.focus):  # "And OS and ORR?" after a PFS question asks for OS and ORR only
@@ -767,6 +769,24 @@ PASSIVE_CONTINUES = re.compile(r"(?:is|are|was|were|has|have|had)\s+(?:\w+ed|giv
 STUDY_DESC = re.compile(
     r"\b(?:study|trial|studies|trials)\s+(?:that|which|where|of|on|in which|comparing|testing|using|giving|looking at|to)\b.*?"
     r"(?=[,;?]|\.\s|$|\b(?:how|what|which|did|do|does|were|was|is|are|could|can|would|if)\b)", re.I)
+
+
+def own_abbreviations(question: str, concepts: list[QConcept], identity) -> list[QConcept]:
+    """An abbreviation the trial's document defines its own way means what the document says ("MI" in a report that
+    writes "motivational interviewing (MI)" is not myocardial infarction)."""
+    defined = getattr(identity, "abbreviations", None) or {}
+    if not defined:
+        return concepts
+    out = list(concepts)
+    for m in re.finditer(r"\b[A-Z][A-Za-z0-9]{1,6}\b", question):
+        abbr, expansion = m.group(0), defined.get(m.group(0))
+        if not expansion:
+            continue
+        et = terms(expansion)
+        for k, c in enumerate(out):
+            if abbr in c.forms and not concept_in(c, expansion, et):
+                out[k] = QConcept(expansion.lower(), (abbr, expansion), c.weight)
+    return out
 
 
 def described_only(question: str, concepts: list[QConcept]) -> set[str]:

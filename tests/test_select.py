@@ -300,3 +300,14 @@ def test_women_counted_are_not_the_sex_a_trial_admits():
     names = lambda q: [c.name for c in plan_query(q, catalog, {}, 10).concepts]  # noqa: E731
     assert "sex" not in names("How many women had nausea?")
     assert "sex" in names("Could men take part?")
+
+
+def test_an_abbreviation_the_document_defines_means_what_it_says():
+    from types import SimpleNamespace as NS
+
+    from assistant.query import own_abbreviations
+
+    mi = QConcept("myocardial infarction", ("MI", "heart attack"), 3.0, None, "safety")
+    out = own_abbreviations("MI/SDT trial: sedentary time?", [mi], NS(abbreviations={"MI": "motivational interviewing"}))
+    assert out[0].name == "motivational interviewing" and "MI" in out[0].forms
+    assert own_abbreviations("MI rate?", [mi], NS(abbreviations={"MI": "myocardial infarction"}))[0] is mi
