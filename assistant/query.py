@@ -784,7 +784,7 @@ def own_abbreviations(question: str, concepts: list[QConcept], identity) -> list
             continue
         et = terms(expansion)
         for k, c in enumerate(out):
-            if abbr in c.forms and not concept_in(c, expansion, et):
+            if abbr in c.forms and not concept_in(QConcept(c.name, (*c.forms, c.name)), expansion, et):
                 out[k] = QConcept(expansion.lower(), (abbr, expansion), c.weight)
     return out
 
