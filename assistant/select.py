@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .adapters.layout import SENTENCE_ABBREVIATIONS, section_type
-from .query import GENERIC_FOCUS, JOIN_RE, QConcept, QueryPlan, concept_in, terms, topic_map
+from .query import GENERIC_FOCUS, JOIN_RE, STOP, QConcept, QueryPlan, concept_in, terms, topic_map
 from .retrieve import Candidate
 from .vocab import concept_mentions, condition_mentions, drug_mentions, drug_pattern, drug_table, form_pattern
 
@@ -311,6 +311,32 @@ STOP_RATE = {"the", "what", "which", "overall", "event", "events", "total", "res
 RATE_OF = re.compile(r"\b([A-Za-z][\w-]{2,})\s+rates?\b")  # "the recurrence rate", "POI rate", "mastectomy vs BCS rates"
 
 
+COUNT_OF = re.compile(r"\bhow many\s+((?:[\w-]+\s+){0,2}?[\w-]+s)(?=\s+(?:were|was|did|do|does|had|have|got|get|are|is|would|will|could|"
+                      r"can|should|in|with|at|on|from|after|during|before|per|of|for|and|or|a|each)\b|\s*[?,.;]|\s*$)", re.I)  # a plural noun
+COUNTED_ANYWHERE = {"patients", "participants", "people", "women", "men", "subjects", "pts", "persons", "cases", "events",
+                    "aes", "saes", "times", "ones", "them", "those", "these", "individuals", "girls", "boys", "children",
+                    "adults", "deaths", "responders", "mg", "milligrams", "grams", "units", "tablets", "pills", "capsules"}
+
+
+def names_count_asked(plan: QueryPlan, text: str, tt: set[str]) -> bool:
+    """"How many CDP sessions?" is answered by a unit that names what is counted, not by an adverse-event total;
+    counts of people, events or doses may be stated without naming them."""
+    m = COUNT_OF.search(plan.asking)
+    if not m:
+        return True
+    words = [w.lower() for w in re.findall(r"[A-Za-z][\w-]*", m.group(1))]
+    if any(w in COUNTED_ANYWHERE for w in words):
+        return True
+    content = [w for w in words if len(w) >= 4 and w not in STOP_RATE and w not in STOP]
+    if not content:
+        return True
+    for w in content:
+        named = [QConcept(c.name, (*c.forms, c.name)) for _, _, c in concept_mentions(w)]
+        if (named and any(concept_in(c, text, tt) for c in named)) or terms(w) & tt:
+            return True
+    return False
+
+
 def names_rate_asked(plan: QueryPlan, text: str, tt: set[str]) -> bool:
     """A "<what> rate" question is answered by a unit (with its measure) that names what the rate is of."""
     m = RATE_OF.search(plan.asking)
@@ -350,8 +376,8 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     if unit.kind == "criterion" and ("efficacy" in plan.topics or RATE_ASKED.search(plan.asking)) and "eligibility" not in plan.topics \
             and not JOIN_RE.search(plan.asking):
         return False  # a result is asked ("the recurrence rate in poor vs extensive metabolizers?"); a criterion states none
-    if not names_rate_asked(plan, text, tt):
-        return False  # "the recurrence rate?" is not answered by the adverse-event totals
+    if not names_rate_asked(plan, text, tt) or not names_count_asked(plan, text, tt):
+        return False  # "the recurrence rate?", "how many sessions?" are not answered by the adverse-event totals
     if unit.kind not in ("result", "adverse_event") and asks_effect(plan):
         return False  # "did it make women feel less tired than placebo?" is answered by a result, not by background text
     if plan.value_type == "dose" and plan.drugs and not any(drug_pattern(d).search(text) for d in plan.drugs):

@@ -311,3 +311,16 @@ def test_an_abbreviation_the_document_defines_means_what_it_says():
     out = own_abbreviations("MI/SDT trial: sedentary time?", [mi], NS(abbreviations={"MI": "motivational interviewing"}))
     assert out[0].name == "motivational interviewing" and "MI" in out[0].forms
     assert own_abbreviations("MI rate?", [mi], NS(abbreviations={"MI": "myocardial infarction"}))[0] is mi
+
+
+def test_a_count_of_things_is_answered_only_by_a_unit_naming_them():
+    from assistant.query import terms
+    from assistant.select import names_count_asked
+
+    plan = QueryPlan(question="CDP +/- kinesio taping RCT: how many CDP sessions were given?")
+    total = "Total: 0/18 (0.00%)"
+    assert not names_count_asked(plan, total, terms(total))
+    row = "Patients received twenty sessions of CDP over four weeks."
+    assert names_count_asked(plan, row, terms(row))
+    people = QueryPlan(question="How many patients had a serious infection?")
+    assert names_count_asked(people, total, terms(total))  # a count of people may be stated without naming them
