@@ -330,11 +330,13 @@ def names_count_asked(plan: QueryPlan, text: str, tt: set[str]) -> bool:
     content = [w for w in words if len(w) >= 4 and w not in STOP_RATE and w not in STOP]
     if not content:
         return True
-    for w in content:
-        named = [QConcept(c.name, (*c.forms, c.name)) for _, _, c in concept_mentions(w)]
-        if (named and any(concept_in(c, text, tt) for c in named)) or terms(w) & tt:
-            return True
-    return False
+    return any(_names(w, text, tt) for w in content)
+
+
+def _names(word: str, text: str, tt: set[str]) -> bool:
+    """Does the text name ``word``, itself or through a vocabulary concept it is a form of?"""
+    named = [QConcept(c.name, (*c.forms, c.name)) for _, _, c in concept_mentions(word)]
+    return any(concept_in(c, text, tt) for c in named) or bool(terms(word) & tt)
 
 
 def names_rate_asked(plan: QueryPlan, text: str, tt: set[str]) -> bool:
@@ -342,11 +344,7 @@ def names_rate_asked(plan: QueryPlan, text: str, tt: set[str]) -> bool:
     m = RATE_OF.search(plan.asking)
     if not m or m.group(1).lower() in STOP_RATE:
         return True
-    what = m.group(1)
-    named = [c for _, _, c in concept_mentions(what)]
-    if named:
-        return any(concept_in(QConcept(c.name, c.forms), text, tt) for c in named)
-    return bool(terms(what) & tt)
+    return _names(m.group(1), text, tt)
 
 
 def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
