@@ -111,6 +111,22 @@ def rank(results: list[TrialResult]) -> list[TrialResult]:
 CONCERN_SKIP = {"eligibility", "age", "sex", "prior therapy", "relapse", "metastases"}
 
 
+def _class_named(drug: str, text: str) -> bool:
+    """The criterion names the drug's class ("Prozac" and "No concurrent selective serotonin reuptake inhibitors")."""
+    from .screening.lexicon import get_lexicon
+    from .vocab import form_pattern
+
+    lex = get_lexicon()
+    key = next((g for g in (drug.lower(), *(n for n, d in lex.drugs.items() if drug.lower() in (a.lower() for a in d.aliases))) if g in lex.drugs), None)
+    if key is None:
+        return False
+    for cls in lex.drug_classes(key):
+        for alias in lex.classes.get(cls, {}).get("aliases", []):
+            if len(alias) >= 4 and form_pattern(alias).search(text):
+                return True
+    return False
+
+
 def concern_rows(plan, rows: list[dict], limit: int = 2) -> list[dict]:
     """The criteria that speak of what the question itself raises ("I take baby aspirin…" → the aspirin
     criterion), whatever their status: the user asked about them."""
@@ -126,7 +142,7 @@ def concern_rows(plan, rows: list[dict], limit: int = 2) -> list[dict]:
         text = row["text"]
         tt = terms(text)
         score = sum(c.weight for c in concepts if concept_in(c, text, tt))
-        score += sum(3.0 for d in drugs if form_pattern(d).search(text))
+        score += sum(3.0 for d in drugs if form_pattern(d).search(text) or _class_named(d, text))
         if score >= 3.0:
             scored.append((score, row))
     scored.sort(key=lambda x: -x[0])

@@ -1186,3 +1186,10 @@ def test_a_preventive_mastectomy_is_a_prophylactic_one():
     v = check_criterion("I had a preventive mastectomy on my left side years ago.", "Women who have undergone prophylactic mastectomy", "exclusion")
     assert v.status != "meets"
     assert check_criterion("I had a lumpectomy.", "Women who have undergone prophylactic mastectomy", "exclusion").status == "meets"
+
+
+def test_a_drug_matches_its_class_named_in_a_criterion():
+    crit = "No concurrent selective serotonin reuptake inhibitors"  # listed under the inclusion criteria
+    assert check_criterion("I take Prozac for depression.", crit, "inclusion").status == "fails"
+    assert check_criterion("I take Prozac for depression.", "Concurrent antidepressants", "exclusion").status == "fails"
+    assert check_criterion("I have no other illnesses.", crit, "inclusion").status != "fails"
