@@ -108,6 +108,7 @@ def rank(results: list[TrialResult]) -> list[TrialResult]:
     return sorted(results, key=lambda r: (VERDICT_ORDER.get(r.verdict, 3), len(r.unknown), r.title.lower()))
 
 
+CONCERN_MIN_SCORE = 3.0  # IDF-weighted concepts (a drug named counts 3) a criterion must share with what the user raised; set by hand (2.5 changed no development answer)
 CONCERN_SKIP = {"eligibility", "age", "sex", "prior therapy", "relapse", "metastases"}
 
 
@@ -143,7 +144,7 @@ def concern_rows(plan, rows: list[dict], limit: int = 2) -> list[dict]:
         tt = terms(text)
         score = sum(c.weight for c in concepts if concept_in(c, text, tt))
         score += sum(3.0 for d in drugs if form_pattern(d).search(text) or _class_named(d, text))
-        if score >= 3.0:
+        if score >= CONCERN_MIN_SCORE:
             scored.append((score, row))
     scored.sort(key=lambda x: -x[0])
     return [row for _, row in scored[:limit]]
