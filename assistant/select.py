@@ -33,6 +33,8 @@ VALUE_PATTERNS = {
     ),
     "count": re.compile(
         r"\d+\s*(?:\w+\s)?(?:participants?|patients?|subjects?|people|women|men|persons?|pts|cases|events)\b|\bn\s*=\s*\d+|\d+\s*/\s*\d+"
+        r"|\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|sixteen|eighteen|twenty|thirty)\s+(?:[\w-]+\s)?"
+        r"(?:cycles|courses|sessions|doses|visits|injections|infusions|treatments|fractions|times)\b"
         r"|\b(?:enrol\w*|accrual|sample size|total|number of \w+|analy[sz]ed|affected|planned|count)\b\W{0,3}(?:(?:of|was|were|is|to|will be|=)\W{0,3})?"
         r"\d+(?![\d.]*\s*(?:weeks?|days?|months?|years?|half|%|mg|hours?))|:\s*\d+(?:\s|$)",
         re.I,

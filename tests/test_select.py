@@ -324,3 +324,11 @@ def test_a_count_of_things_is_answered_only_by_a_unit_naming_them():
     assert names_count_asked(plan, row, terms(row))
     people = QueryPlan(question="How many patients had a serious infection?")
     assert names_count_asked(people, total, terms(total))  # a count of people may be stated without naming them
+
+
+def test_a_count_of_sessions_or_cycles_is_a_count():
+    from assistant.select import states_value
+
+    assert states_value("Patients received twenty sessions of complex decongestive physiotherapy.", "count", "how many sessions?")
+    assert states_value("Neoadjuvant CT-P6 for 8 treatment cycles, then surgery.", "count", "how many cycles?")
+    assert not states_value("Cycles were repeated until progression.", "count", "how many cycles?")
