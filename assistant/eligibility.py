@@ -118,14 +118,11 @@ def _class_named(drug: str, text: str) -> bool:
     from .vocab import form_pattern
 
     lex = get_lexicon()
-    key = next((g for g in (drug.lower(), *(n for n, d in lex.drugs.items() if drug.lower() in (a.lower() for a in d.aliases))) if g in lex.drugs), None)
-    if key is None:
+    known = lex.lookup_drug(drug)  # generic, brand or code
+    if known is None:
         return False
-    for cls in lex.drug_classes(key):
-        for alias in lex.classes.get(cls, {}).get("aliases", []):
-            if len(alias) >= 4 and form_pattern(alias).search(text):
-                return True
-    return False
+    aliases = (a for cls in lex.drug_classes(known.name) for a in lex.classes.get(cls, {}).get("aliases", []))
+    return any(len(a) >= 4 and form_pattern(a).search(text) for a in aliases)
 
 
 def concern_rows(plan, rows: list[dict], limit: int = 2) -> list[dict]:

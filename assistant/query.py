@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 import re
 import threading
 from dataclasses import dataclass, field
@@ -359,17 +360,14 @@ class Catalog:
         return winners if len(winners) <= 3 else []
 
     @cached_property
-    def term_docs(self) -> dict[str, int]:
-        """Stemmed word -> how many documents use it anywhere (built at the first question that needs it)."""
-        counts: dict[str, int] = {}
-        for t in self.texts.values():
-            for w in terms(t):
-                counts[w] = counts.get(w, 0) + 1
-        return counts
+    def doc_terms(self) -> dict[str, set[str]]:
+        """Each document's stemmed words (built at the first question that needs them)."""
+        return {d: terms(t) for d, t in self.texts.items()}
 
     @cached_property
-    def doc_terms(self) -> dict[str, set[str]]:
-        return {d: terms(t) for d, t in self.texts.items()}
+    def term_docs(self) -> Counter:
+        """Stemmed word -> how many documents use it anywhere."""
+        return Counter(w for ts in self.doc_terms.values() for w in ts)
 
     def resolve_by_description(self, text: str) -> list[str]:
         """The one document a description fits ("the trial where women got motivational interviewing to be more

@@ -507,11 +507,9 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
         # "total SAEs and cellulitis rate?": the group's total row as well as the event's
         ldoc = index.docs[lead.doc_id]
         lu = ldoc.units[lead.unit]
-        total = next((unit_evidence(lead.doc_id, i, u, lead.prob, lead.features) for i, u in enumerate(ldoc.units)
-                      if u.kind == "adverse_event" and u.attrs.get("role") == "total" and u.attrs.get("group") == lu.attrs.get("group")
-                      and u.attrs.get("serious") == lu.attrs.get("serious")), None)
-        if total is not None:
-            take(total)
+        for total in total_rows(ldoc, lead.doc_id, lu.attrs.get("serious"), lead.prob, lead.features):
+            if ldoc.units[total.unit].attrs.get("group") == lu.attrs.get("group"):
+                take(total)
     if plan.value_type == "dose" and len(plan.drugs) > 1:
         # "doses of carbo, bev and trastuzumab?": a quote for each drug asked about
         ldoc = index.docs[lead.doc_id]

@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     max_citations: int = Field(3, description="Quotes in a fact answer.")
     max_trials_listed: int = Field(8, description="Trials shown in a cross-trial answer.")
     max_list_items: int = Field(60, description="Criteria listed in a list answer.")
-    min_measure_coverage: float = Field(0.2, description="A result measure whose title (with its unit and time frame) covers at least this share of the question's concepts, and more than the best unit does, answers with its value rows. Set by hand; checked on development questions.")
+    min_measure_coverage: float = Field(0.2, description="A result measure whose title (with its unit and time frame) covers at least this share of the question's concepts, and states a concept the best unit does not, answers with its value rows. Set by hand (not fitted).")
     max_table_rows: int = Field(6, description="Rows added so that each quoted result or adverse-event row is read with the same row for the other groups.")
     max_events_listed: int = Field(8, description="Adverse events listed for one group when the question names no particular event.")
     max_question_chars: int = Field(2000, description="Longer questions are refused with a clear message.")

@@ -37,6 +37,14 @@ def _find(doc, needle):
     return next(i for i, u in enumerate(doc.units) if needle in doc.text[u.start : u.end] and u.kind in ("result", "adverse_event"))
 
 
+def _catalog(texts: dict[str, str]):
+    """A catalog of documents titled by their ids."""
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    return Catalog({d: Identity(title=d) for d in texts}, texts)
+
+
 def _quotes(doc, evs):
     return [doc.text[e.start : e.end].strip() for e in evs]
 
@@ -83,11 +91,8 @@ def test_statements_before_the_question_are_context_not_parts():
 
 
 def test_a_programme_name_only_its_documents_use_names_the_trial():
-    from assistant.query import Catalog
-    from assistant.types import Identity
-
     texts = {"a": "Participants get a password for the BRECOR website. HER2 status.", "b": "HER2 status. ECOG 0-1.", "c": "HER2 tests."}
-    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    catalog = _catalog(texts)
     assert catalog.resolve_by_acronym("How often do I use the BRECOR website?") == ["a"]
     assert catalog.resolve_by_acronym("Is HER2 tested?") == []  # a word the vocabulary knows is not a name
 
@@ -145,11 +150,8 @@ def test_the_drug_a_study_is_named_by_picks_the_trial():
 
 
 def test_a_camel_case_product_name_names_the_trial():
-    from assistant.query import Catalog
-    from assistant.types import Identity
-
     texts = {"a": "Tumours were re-tested with the MammaTyper assay.", "b": "Luminal subtypes by IHC."}
-    assert Catalog({d: Identity(title=d) for d in texts}, texts).resolve_by_acronym("In the MammaTyper study, any side effects?") == ["a"]
+    assert _catalog(texts).resolve_by_acronym("In the MammaTyper study, any side effects?") == ["a"]
 
 
 def test_each_asked_measure_is_read_with_its_own_value_type():
@@ -189,22 +191,18 @@ def test_a_word_few_documents_use_narrows_a_drug_many_trials_give():
 
 
 def test_a_description_with_words_only_one_document_uses_picks_it():
-    from assistant.query import Catalog
-    from assistant.types import Identity
-
     texts = {f"d{i}": f"Randomised trial {i} of exercise advice in adults; outcome walking time at {i} months." for i in range(8)}
     texts["mi"] = "Motivational interviewing based on self-determination theory raised physical activity in women."
-    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    catalog = _catalog(texts)
     assert catalog.resolve_by_description("in the trial where women got motivational interviewing, what changed?") == ["mi"]
     assert catalog.resolve_by_description("what was the walking time in the exercise trial?") == []
 
 
 def test_a_name_given_with_its_alias_in_brackets_is_not_unknown():
-    from assistant.query import Catalog, guard_unknown
-    from assistant.types import Identity
+    from assistant.query import guard_unknown
 
     texts = {"a": "Patients receive 300 mg PO daily PI3K inhibitor BYL719 and T-DM1.", "b": "Letrozole 2.5 mg daily."}
-    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    catalog = _catalog(texts)
     assert "alpelisib" not in [u.lower() for u in guard_unknown("Alpelisib (BYL719) + T-DM1: what DLTs?", catalog, False)]
 
 
@@ -292,11 +290,10 @@ def test_a_time_point_asked_in_months_matches_an_n_month_follow_up():
 
 
 def test_women_counted_are_not_the_sex_a_trial_admits():
-    from assistant.query import Catalog, plan_query
-    from assistant.types import Identity
+    from assistant.query import plan_query
 
     texts = {"a": "Nausea 3/40 (7.5%). Male or female, 18 years or older.", "b": "Letrozole 2.5 mg daily."}
-    catalog = Catalog({d: Identity(title=d) for d in texts}, texts)
+    catalog = _catalog(texts)
     names = lambda q: [c.name for c in plan_query(q, catalog, {}, 10).concepts]  # noqa: E731
     assert "sex" not in names("How many women had nausea?")
     assert "sex" in names("Could men take part?")
