@@ -13,7 +13,7 @@ from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
 from .adapters.layout import section_type
-from .query import ASK_ANYWHERE, Catalog, plan_query, question_parts, terms
+from .query import ASK_ANYWHERE, SENTENCE_END, Catalog, plan_query, question_parts, terms
 from .vocab import drug_mentions, form_pattern
 from .select import (
     Evidence,
@@ -379,7 +379,8 @@ class Assistant:
             found, cands, scored = self._part_evidence(sub, asked)
             retrieved += [(c.doc_id, c.unit) for c in cands]
             scored_all += scored
-            label = part[:1].upper() + part[1:]
+            label = SENTENCE_END.split(part)[-1]  # the asking sentence; what the user told of themselves is not repeated
+            label = label[:1].upper() + label[1:]
             if found:
                 scope = scope or list(dict.fromkeys(e.doc_id for e in found))  # the trial that answered goes on
                 cited = [citer.cite(e) for e in found]

@@ -361,9 +361,9 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
         return False  # no trial named and no medical concept asked: only a unit covering most of the question answers
     if ev.features.get("context", 0.0) < settings.min_coverage:
         return False
-    if ev.features.get("dense", 1.0) < settings.min_dense:
-        return False  # shares a word with the question but not its meaning ("going" / "go on to receive")
     unit = index.docs[ev.doc_id].units[ev.unit]
+    if ev.features.get("dense", 1.0) < settings.min_dense and not _label_asked(plan, unit):
+        return False  # shares a word with the question but not its meaning ("going" / "go on to receive")
     if is_label(index.docs[ev.doc_id], unit) and not (unit.attrs.get("role") == "n" and ASKS_N.search(plan.question)):
         return False  # a measure title, group title or list header names what a value is; it is not the value
     if INSTRUCTION_RE.search(index.docs[ev.doc_id].text[unit.start : unit.end]):
@@ -392,6 +392,13 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
         if declared and not any(concept_in(c, about, terms(about)) for c in plan.conditions):
             return False  # a document about another cancer (one that names none cannot be ruled out)
     return True
+
+
+def _label_asked(plan: QueryPlan, unit) -> bool:
+    """A field whose label is what the question asks ("Masking: None (Open label)" for "is it blinded?"): a short
+    field's embedding says little, its label says what it is."""
+    label = unit.label if unit.kind == "field" else ""
+    return bool(label) and any(c.weight >= 1.0 and concept_in(c, label, terms(label)) for c in plan.concepts)
 
 
 # "how many pts were analysed in each arm?": the number-analysed line of a result table is then the answer
@@ -443,6 +450,9 @@ def select_fact(plan: QueryPlan, scored: list[Evidence], index, settings, limit:
         return totals
     if not leads:
         return []
+    arms = arm_rows(plan, leads[0], index)
+    if arms:  # "what arms are there?": each arm's description, read with its name and type
+        return arms
     measured = measure_rows(plan, leads[0], index, settings)
     if measured:  # "mean FSFI total at baseline vs after 4 wks?": the rows of the outcome the question names
         return measured
@@ -711,6 +721,27 @@ WHICH_EVENTS = re.compile(r"\bwhat (?:were|are|was) (?:they|these|those|it)\b|\b
 TOTAL_ASKED = re.compile(r"\b(?:total|overall|any|all)\b", re.I)
 NOT_AN_OUTCOME = {"dose", "age", "contact", "phase", "date", "money", "threshold"}
 SCHEDULE_CONCEPTS = {"schedule", "follow-up", "administration", "tumor assessment"}
+
+
+ARMS_ASKED = re.compile(r"\b(?:what|which|list)\b[^?]{0,40}\b(?:arms?|groups?|cohorts?)\b|\b(?:arms?|groups?|cohorts?)\b\s*\?", re.I)
+
+
+def arm_rows(plan: QueryPlan, lead: Evidence, index) -> list[Evidence]:
+    """"What arms (groups) are there?" on a document whose arms are parsed as blocks (``layout.arm_units``): each
+    arm's description line — or its first line — in document order. [] when not asked or no arm blocks."""
+    if plan.value_type or not ARMS_ASKED.search(plan.asking):
+        return []
+    doc = index.docs[lead.doc_id]
+    groups = [u.attrs["group"] for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group")]
+    if len(groups) < 2:
+        return []
+    out = []
+    for g in groups:
+        rows = [(i, u) for i, u in enumerate(doc.units) if u.attrs.get("group") == g and u.attrs.get("role") != "group"]
+        pick = next(((i, u) for i, u in rows if u.label.lower() == "description"), rows[0] if rows else None)
+        if pick:
+            out.append(unit_evidence(lead.doc_id, pick[0], pick[1], lead.prob, lead.features))
+    return out
 
 
 def measure_rows(plan: QueryPlan, lead: Evidence, index, settings) -> list[Evidence]:

@@ -39,9 +39,9 @@ SECTION_TYPES: list[tuple[str, re.Pattern]] = [
     ("eligibility", re.compile(r"eligib|inclusion|exclusion|criteri|who can (?:join|take part)|participation requirements", re.I)),
     ("results", re.compile(r"\bresults?\b|outcome measurement|efficacy|findings|data", re.I)),
     ("outcomes", re.compile(r"outcome|endpoint|end point", re.I)),
-    ("intervention", re.compile(r"intervention|arms?\b|study groups?|treatment|dosing|regimen|drug", re.I)),
+    ("intervention", re.compile(r"intervention(?!(?:al)? model)|arms?\b|study groups?|treatment|dosing|regimen|drug", re.I)),
     ("contacts", re.compile(r"contact", re.I)),
-    ("sites", re.compile(r"locations?|sites?\b|facilit|centers?|centres?", re.I)),
+    ("sites", re.compile(r"\blocations?|sites?\b|facilit|centers?|centres?", re.I)),
     ("design", re.compile(r"design|phase|enrol|allocation|masking|status|dates?\b|classification|basic information", re.I)),
     ("sponsor", re.compile(r"sponsor|collaborator|responsible party|investigator", re.I)),
     ("summary", re.compile(r"summary|description|purpose|overview|background|goal|about", re.I)),
@@ -55,9 +55,18 @@ KNOWN_HEADINGS = re.compile(
     r"inclusion criteria|exclusion criteria|(?:primary |secondary )?outcome measures?|outcomes|results|"
     r"study results|adverse events|contacts?(?: and locations)?|central contacts?|locations|sponsors?"
     r"(?: and collaborators)?|collaborators|investigators|references|publications|more information|"
-    r"participant flow|baseline characteristics|study (?:overview|details|description)|trial details)\s*:?$",
+    r"participant flow|baseline characteristics|study (?:overview|details|description)|trial (?:details|design))\s*:?$",
     re.I,
 )
+
+# The field names of a registry's design block, each followed by its value on the next line ("Allocation" /
+# "Randomized", "Masking" / "None (Open label)"): general registry vocabulary, not one site's.
+DESIGN_FIELD = re.compile(
+    r"^(?:allocation(?: method)?|masking|blinding(?: strategy)?|(?:primary )?(?:study )?purpose|intervention(?:al)? model|"
+    r"study type|(?:study |trial )?phase|enrollment|enrolment|randomi[sz]ation|observational model|time perspective)\s*:?$", re.I)
+# An arm's block on a registry page: its name, then its type on the next line ("Group A" / "Experimental group")
+ARM_NAME = re.compile(r"^(?:group|arm|cohort)\s+[A-Z0-9]{1,3}\s*:?$", re.I)
+ARM_TYPE = re.compile(r"^(?:experimental|active comparator|placebo comparator|sham comparator|no intervention|other)(?:\s+(?:group|arm))?\s*:?$", re.I)
 
 CRITERIA_WORDS = re.compile(r"criteri|eligibility|inclusion|exclusion|disqualif", re.I)
 EXCLUSION_WORDS = re.compile(r"exclu|disqualif|not be (?:included|eligible)|ineligib", re.I)
@@ -513,6 +522,31 @@ def intervention_units(text: str, lines: list[Line], section: tuple[str, ...]) -
                 u.attrs["group"] = group
                 u.context = (group_span,)
             units.append(u)
+    return units
+
+
+def arm_units(text: str, lines: list[Line], section: tuple[str, ...]) -> list[Unit]:
+    """An arm's block ("Group A" / "Experimental group" / "Description:" / "IBI354 plus X" / "Treatment:" /
+    "Drug: X"): every line read with the arm's name and type; a "Label:" line is quoted with the line after it."""
+    body = [ln for ln in lines if ln.text]
+    name, kind = body[0], body[1]
+    group = name.text.rstrip(":").strip()
+    ctx = ((name.body_start, kind.body_end),)  # "Group A / Experimental group", quoted as one
+    units = [Unit(name.body_start, kind.body_end, "field", section, "", {"role": "group", "group": group, "arm_type": kind.text.rstrip(":")})]
+    k = 2
+    while k < len(body):
+        ln = body[k]
+        t = ln.text
+        if t.endswith(":") and words(t) <= 3 and k + 1 < len(body) and not body[k + 1].text.endswith(":") and not FIELD_RE.match(body[k + 1].text):
+            nx = body[k + 1]
+            units.append(Unit(ln.body_start, nx.body_end, "field", section, t.rstrip(":"), {"group": group}, ctx))
+            k += 2
+            continue
+        for u in plain_unit(text, ln, section):
+            u.attrs["group"] = group
+            u.context = ctx
+            units.append(u)
+        k += 1
     return units
 
 

@@ -17,12 +17,16 @@ from importlib import resources
 
 from ..types import ParseStats, Unit
 from .layout import (
+    ARM_NAME,
+    ARM_TYPE,
+    DESIGN_FIELD,
     FIELD_RE,
     KNOWN_HEADINGS,
     LIST_RE,
     SITE_RE,
     TABLE_RULE,
     Line,
+    arm_units,
     block_units,
     link_groups,
     criteria_heading,
@@ -139,6 +143,16 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
         if a < r and b > r + 1:
             tables[a] = (a, r, b)
             role.update({m: "table" for m in range(a, b)})
+    arms: dict[int, int] = {}  # an arm block's first line -> the line after it (see layout.arm_units)
+    for i in content:
+        j = nxt.get(i)
+        if i in role or j is None or blank_between(i, j) or not ARM_NAME.match(lines[i].text) or not ARM_TYPE.match(lines[j].text):
+            continue
+        b = i + 1
+        while b < len(lines) and lines[b].text and not (ARM_NAME.match(lines[b].text) and b + 1 < len(lines) and ARM_TYPE.match(lines[b + 1].text)):
+            b += 1
+        arms[i] = b
+        role.update({m: "arm" for m in range(i, b)})
     far: dict[int, int] = {}  # far_label -> its value line
     level: dict[int, int] = {}
     after_heading = False
@@ -165,6 +179,9 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
         k2 = nxt.get(j)
         if (v := _far_value(i)) is not None:
             role[i], role[v], far[i] = "far_label", "far_value", v
+        elif DESIGN_FIELD.match(t) and blank_between(i, j) and not any(is_noise[m] for m in range(i + 1, j)) \
+                and 0 < words(lines[j].text) <= 6 and not lines[j].text.endswith((".", ":")) and not DESIGN_FIELD.match(lines[j].text):
+            role[i], role[j] = "field_label", "field_value"  # "Masking" / "None (Open label)"
         elif blank_between(i, j) and blank_between(j, k2) and not any(is_noise[m] for m in range(i + 1, j)) and (
             strength == 2
             or (strength == 1 and starts_paragraph(i) and section_type((t,)) == "other" and (k2 is None or _value_strength(lines[k2].text) < 2))
@@ -211,6 +228,11 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
             k += 1
             continue
         r = role.get(k)
+        if k in arms:
+            flush()
+            units.extend(arm_units(text, lines[k : arms[k]], path))
+            k = arms[k]
+            continue
         if k in tables:
             flush()
             a, rule, b = tables[k]
