@@ -723,15 +723,24 @@ NOT_AN_OUTCOME = {"dose", "age", "contact", "phase", "date", "money", "threshold
 SCHEDULE_CONCEPTS = {"schedule", "follow-up", "administration", "tumor assessment"}
 
 
+COMPARATOR = re.compile(r"comparator|placebo|sham|control|no intervention", re.I)
 ARMS_ASKED = re.compile(r"\b(?:what|which|list)\b[^?]{0,40}\b(?:arms?|groups?|cohorts?)\b|\b(?:arms?|groups?|cohorts?)\b\s*\?", re.I)
 
 
 def arm_rows(plan: QueryPlan, lead: Evidence, index) -> list[Evidence]:
     """"What arms (groups) are there?" on a document whose arms are parsed as blocks (``layout.arm_units``): each
     arm's description line — or its first line — in document order. [] when not asked or no arm blocks."""
-    if plan.value_type or not ARMS_ASKED.search(plan.asking):
+    if plan.value_type:
         return []
     doc = index.docs[lead.doc_id]
+    lead_group = doc.units[lead.unit].attrs.get("group")
+    head = next((u for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group") == lead_group), None) if lead_group else None
+    if head is not None and any(c.name == "control arm" for c in plan.concepts) and COMPARATOR.search(head.attrs.get("arm_type", "")):
+        # "what would I get instead?": the comparator arm's block whole (its description and every drug)
+        return [unit_evidence(lead.doc_id, i, u, lead.prob, lead.features) for i, u in enumerate(doc.units)
+                if u.attrs.get("group") == lead_group and u.attrs.get("role") != "group" and not is_label(doc, u)]
+    if not ARMS_ASKED.search(plan.asking):
+        return []
     groups = [u.attrs["group"] for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group")]
     if len(groups) < 2:
         return []

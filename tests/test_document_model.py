@@ -276,3 +276,30 @@ def test_pandoc_table_rows_are_read_with_their_column_headers():
     symptoms = rows["**Urinary symptoms**    24 (80)               2 (3.8)                  0.005"]
     assert [md[s:e] for s, e in symptoms.context] == [header]  # a bold row is a row group of its own
     assert {u.attrs.get("role") for u, q in pairs if q in (header, "**Urine analysis**")} == {"header"}
+
+
+REGISTRY_DESIGN = ("Exclusion criteria\n\n  27. Any illness that would interfere with compliance.\n\nTrial design\n\nPrimary purpose\n\nTreatment\n\n"
+                   "Allocation\n\nRandomized\n\nMasking\n\nNone (Open label)\n\n300 participants in 2 patient groups\n\n"
+                   "Group A\nExperimental group\nDescription:\nDrug X plus drug Y\nTreatment:\nDrug: Drug X\nDrug: Drug Y\n"
+                   "Group B\nActive Comparator group\nDescription:\nStandard chemotherapy\nTreatment:\nDrug: Docetaxel\n\n"
+                   "Central trial contact\n\nJane Doe\n")
+
+
+def test_a_registry_design_block_is_fields_not_criteria():
+    units, _ = parse_text(REGISTRY_DESIGN)
+    quotes = {" ".join(REGISTRY_DESIGN[u.start : u.end].split()): u for u in units}
+    assert quotes["Allocation Randomized"].kind == "field" and quotes["Allocation Randomized"].label == "Allocation"
+    assert quotes["Masking None (Open label)"].section == ("Trial design",)
+    assert not any(u.kind == "criterion" and "Allocation" in REGISTRY_DESIGN[u.start : u.end] for u in units)
+
+
+def test_an_arm_block_is_read_with_its_name_and_type():
+    units, _ = parse_text(REGISTRY_DESIGN)
+    text = REGISTRY_DESIGN
+    desc = next(u for u in units if text[u.start : u.end].startswith("Description:\nStandard"))
+    assert desc.kind == "field" and desc.label == "Description" and desc.attrs["group"] == "Group B"
+    assert [" ".join(text[s:e].split()) for s, e in desc.context] == ["Group B Active Comparator group"]
+    drug = next(u for u in units if text[u.start : u.end] == "Drug: Drug Y")
+    assert drug.attrs["group"] == "Group A"
+    head = next(u for u in units if u.attrs.get("role") == "group" and u.attrs.get("group") == "Group B")
+    assert head.attrs["arm_type"] == "Active Comparator group"

@@ -329,3 +329,25 @@ def test_a_count_of_sessions_or_cycles_is_a_count():
     assert states_value("Patients received twenty sessions of complex decongestive physiotherapy.", "count", "how many sessions?")
     assert states_value("Neoadjuvant CT-P6 for 8 treatment cycles, then surgery.", "count", "how many cycles?")
     assert not states_value("Cycles were repeated until progression.", "count", "how many cycles?")
+
+
+def test_what_arms_lists_each_arms_description_and_the_control_arm_is_quoted_whole():
+    from assistant.adapters.text import parse_text
+    from assistant.select import arm_rows
+
+    from .test_document_model import REGISTRY_DESIGN
+
+    units, _ = parse_text(REGISTRY_DESIGN)
+    doc = SimpleNamespace(text=REGISTRY_DESIGN, units=units)
+    index = SimpleNamespace(docs={"d": doc})
+    lead_i = next(i for i, u in enumerate(units) if REGISTRY_DESIGN[u.start : u.end] == "Drug: Docetaxel")
+    lead = _ev(doc, lead_i)
+    arms = QueryPlan(question="What are the arms?", doc_ids=["d"], concepts=[QConcept("arms", ("arms",), 1.0)])
+    assert [" ".join(q.split()) for q in _quotes(doc, arm_rows(arms, lead, index))] == [
+        "Description: Drug X plus drug Y", "Description: Standard chemotherapy"]
+    control = QueryPlan(question="If I don't get the new drug, what would I get instead?", doc_ids=["d"],
+                        concepts=[QConcept("control arm", ("instead",), 3.0)])
+    assert [" ".join(q.split()) for q in _quotes(doc, arm_rows(control, lead, index))] == [
+        "Description: Standard chemotherapy", "Drug: Docetaxel"]
+    dose = QueryPlan(question="What dose in each arm?", doc_ids=["d"], concepts=[], value_type="dose")
+    assert arm_rows(dose, lead, index) == []
