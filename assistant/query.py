@@ -90,6 +90,7 @@ CROSS_RE = re.compile(
     r"|\b(trials?|studies) (that|which) (accept|allow|take|include|exclude|require|enrol|enroll)\b|\bcompare\b",
     re.I,
 )
+VERSUS = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to))(?!\w)", re.I)
 COMPARE_CUE = re.compile(r"\b(compare|compared|comparison|versus|vs\.?|or|both|each|which|differ\w*|higher|lower|better|worse|more|fewer|longer|shorter|between)\b", re.I)
 FOLLOWUP_RE = re.compile(r"^\s*(what about|how about|and|and for|what of|same for|also)\b", re.I)
 VALUE_Q = [
@@ -335,8 +336,9 @@ class Catalog:
                 top = max(hits.values())
                 if top >= 2:
                     by_drug = {doc for doc, k in hits.items() if k == top}
-                else:
+                elif not any(VERSUS.search(text[b1:a2]) for (_, b1, _), (a2, _, _) in zip(merged, merged[1:])):
                     # "she is on letrozole … the risedronate 35 mg weekly study": the drug the study is named by
+                    # (not when the trials are set against each other: "the T-DXd study vs the X one")
                     named = [d for a, b, d in merged if STUDY_AFTER.match(text, b) or STUDY_BEFORE.search(text[max(0, a - 30) : a])]
                     if len({frozenset(d) for d in named}) == 1:
                         by_drug = set(named[0])

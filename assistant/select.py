@@ -381,7 +381,7 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
     if unit.kind not in ("result", "adverse_event") and asks_effect(plan):
         return False  # "did it make women feel less tired than placebo?" is answered by a result, not by background text
     if plan.value_type == "dose" and plan.drugs and not any(drug_pattern(d).search(text) for d in plan.drugs):
-        if not (RADIATION_DOSE.search(text) and any(c.name == "radiotherapy" for c in plan.concepts)):
+        if not (RADIATION_DOSE.search(text) and any(c.name == "radiotherapy" for c in plan.concepts)) and not _drug_class_dose(plan, text, tt):
             return False  # a dose answer names the drug it is the dose of (a radiation dose is in Gy)
     if plan.conditions:
         named_here = condition_mentions(text)
@@ -392,6 +392,13 @@ def can_answer(plan: QueryPlan, ev: Evidence, index, settings) -> bool:
         if declared and not any(concept_in(c, about, terms(about)) for c in plan.conditions):
             return False  # a document about another cancer (one that names none cannot be ruled out)
     return True
+
+
+def _drug_class_dose(plan: QueryPlan, text: str, tt: set[str]) -> bool:
+    """"What prednisone-equivalent dose is the cutoff in the X trial?": the dose asked is of a class of drugs the
+    question names (steroids), which the unit names; the trial's own drugs only pick the trial."""
+    return any(c.weight >= 1.0 and drug_mentions(" ".join(c.forms)) and concept_in(c, text, tt) and drug_mentions(text)
+               for c in plan.concepts)
 
 
 def _label_asked(plan: QueryPlan, unit) -> bool:

@@ -147,6 +147,25 @@ def test_the_drug_a_study_is_named_by_picks_the_trial():
     catalog = Catalog(idents, texts, texts)
     docs, _ = catalog.resolve("My aunt is on letrozole and her doctor mentioned the risedronate 35 mg weekly study.")
     assert docs == ["bone"]
+    docs, _ = catalog.resolve("Steroids allowed: the risedronate study vs the letrozole one?")  # set against each other: both
+    assert docs == ["adj", "bone", "neo"]
+
+
+def test_a_dose_of_a_drug_class_the_question_names_is_not_gated_by_the_trials_drug():
+    from assistant.select import can_answer
+    from assistant.settings import Settings
+
+    text = "Systemic corticosteroids (>10 mg/day prednisone equivalent) within 2 weeks before the first dose."
+    doc = SimpleNamespace(text=text, units=[SimpleNamespace(start=0, end=len(text), kind="criterion", attrs={}, label="", section=(), context=())],
+                          title="Drug X trial", identity=SimpleNamespace(conditions=()))
+    index = SimpleNamespace(docs={"d": doc})
+    ev = Evidence("d", 0, 0, len(text), "", "criterion", (), 0.9, {"context": 0.4, "dense": 0.6, "answer_type": 1.0})
+    steroids = QConcept("steroids", ("steroids", "corticosteroids", "prednisone"), 4.0)
+    plan = QueryPlan(question="Drug X trial: what prednisone-equivalent steroid dose is the cutoff?", doc_ids=["d"],
+                     concepts=[steroids, QConcept("dose", ("dose",), 2.0)], value_type="dose", drugs=["drug x"])
+    assert can_answer(plan, ev, index, Settings())
+    plan.concepts = [QConcept("dose", ("dose",), 2.0)]  # the dose of drug X itself: the unit must name drug X
+    assert not can_answer(plan, ev, index, Settings())
 
 
 def test_a_camel_case_product_name_names_the_trial():
