@@ -405,7 +405,9 @@ def _label_asked(plan: QueryPlan, unit) -> bool:
     """A field whose label is what the question asks ("Masking: None (Open label)" for "is it blinded?"): a short
     field's embedding says little, its label says what it is."""
     label = unit.label if unit.kind == "field" else ""
-    return bool(label) and any(c.weight >= 1.0 and concept_in(c, label, terms(label)) for c in plan.concepts)
+    asked = terms(plan.question)  # this turn's own words, not a concept carried from the turn before
+    return bool(label) and any(c.weight >= 1.0 and concept_in(c, label, terms(label)) and concept_in(c, plan.question, asked)
+                               for c in plan.concepts)
 
 
 # "how many pts were analysed in each arm?": the number-analysed line of a result table is then the answer
@@ -740,15 +742,18 @@ def arm_rows(plan: QueryPlan, lead: Evidence, index) -> list[Evidence]:
     if plan.value_type:
         return []
     doc = index.docs[lead.doc_id]
+    heads = [u for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group")]
     lead_group = doc.units[lead.unit].attrs.get("group")
-    head = next((u for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group") == lead_group), None) if lead_group else None
-    if head is not None and any(c.name == "control arm" for c in plan.concepts) and COMPARATOR.search(head.attrs.get("arm_type", "")):
+    controls = [u.attrs["group"] for u in heads if COMPARATOR.search(u.attrs.get("arm_type", ""))]
+    if lead_group not in controls and len(controls) == 1:
+        lead_group = controls[0]  # the trial's one comparator arm, whichever unit led
+    if lead_group in controls and any(c.name == "control arm" and c.weight >= 1.0 for c in plan.concepts):
         # "what would I get instead?": the comparator arm's block whole (its description and every drug)
         return [unit_evidence(lead.doc_id, i, u, lead.prob, lead.features) for i, u in enumerate(doc.units)
                 if u.attrs.get("group") == lead_group and u.attrs.get("role") != "group" and not is_label(doc, u)]
     if not ARMS_ASKED.search(plan.asking):
         return []
-    groups = [u.attrs["group"] for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group")]
+    groups = [u.attrs["group"] for u in heads]
     if len(groups) < 2:
         return []
     out = []

@@ -370,3 +370,13 @@ def test_what_arms_lists_each_arms_description_and_the_control_arm_is_quoted_who
         "Description: Standard chemotherapy", "Drug: Docetaxel"]
     dose = QueryPlan(question="What dose in each arm?", doc_ids=["d"], concepts=[], value_type="dose")
     assert arm_rows(dose, lead, index) == []
+
+
+def test_a_field_label_naming_what_this_turn_asks_stands_for_its_meaning():
+    from assistant.select import _label_asked
+
+    masking = SimpleNamespace(kind="field", label="Masking")
+    blinding = QConcept("blinding", ("masking", "blinded", "open label"), 5.0)
+    assert _label_asked(QueryPlan(question="Is it blinded?", concepts=[blinding]), masking)
+    # carried from the turn before ("… is it blinded?" then "what would I get instead?"): not this turn's question
+    assert not _label_asked(QueryPlan(question="What would I get instead?", concepts=[QConcept("blinding", blinding.forms, 1.75)]), masking)
