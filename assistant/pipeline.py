@@ -242,7 +242,7 @@ class Assistant:
             return Answer(shown, compose.phrases()["which_trial"], abstained=True, strategy=plan.strategy)
 
         if plan.strategy in ("fact", "age", "contact"):
-            parts = question_parts(question, self._asks_own_thing)
+            parts = question_parts(question, self._asks_own_thing, self._names_value)
             if len(parts) > 1:
                 return self._answer_parts(question, parts, audience, plan, history, trace)
 
@@ -349,6 +349,11 @@ class Assistant:
         sub = plan_query(piece, self.catalog, self.df, self.n_units)
         return (sub.value_type_explicit or sub.strategy in ("age", "contact") or any(c.topic and c.weight >= 0.5 for c in sub.concepts)
                 or any(c.weight >= 1.0 and terms(c.name) <= self.event_words for c in sub.concepts))  # "were there any cardiac arrests?"
+
+    def _names_value(self, piece: str) -> bool:
+        """Does this clause name a value to give ("doses of carbo and bev", "daily doses")?"""
+        sub = plan_query(piece, self.catalog, self.df, self.n_units)
+        return sub.value_type is not None and sub.strategy == "fact"
 
     @property
     def event_words(self) -> set[str]:

@@ -816,7 +816,10 @@ def asking_text(question: str) -> str:
     return " ".join(s for s in SENTENCE_END.split(question.strip()) if s.endswith("?"))
 
 
-def question_parts(question: str, asks=None) -> list[str]:
+COORDINATED_ASK = re.compile(r"^(?P<head>.+?)\s*,?\s+(?:and|plus)\s+(?=" + ASK_START + r")", re.I | re.S)
+
+
+def question_parts(question: str, asks=None, names_value=None) -> list[str]:
     """The separate questions in one ("what phase is it, is it randomised, and how many will it enrol?"): clauses
     and sentences that each start with a question word (or "and the …?") and each ask something of their own —
     ``asks(piece)``, by default any content word. One question: ``[question]``. Context before the first such part
@@ -826,6 +829,13 @@ def question_parts(question: str, asks=None) -> list[str]:
     prefix = ""
     asking = "?" in question
     for sentence in SENTENCE_END.split(question.strip()):
+        head = COORDINATED_ASK.match(sentence)
+        if names_value and head and not parts and not prefix and not ASK_ANYWHERE.search(head.group("head")) \
+                and names_value(head.group("head")):
+            # "NCT01004172: doses of carbo and bev, and how long is each cycle?": a value named without a question
+            # word, coordinated with a question, is asked too
+            parts.append(head.group("head").strip(" ,;"))
+            sentence = sentence[head.end():]
         if asking and not sentence.endswith("?"):
             # a statement ("My mum has … . She's been offered …"): what the next part is asked about
             if parts and not prefix:

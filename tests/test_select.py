@@ -90,6 +90,17 @@ def test_statements_before_the_question_are_context_not_parts():
         "What filgrastim dose, and for how many days, was given in NCT01519700?"]
 
 
+def test_a_value_named_without_a_question_word_and_coordinated_with_a_question_is_a_part():
+    def names_value(piece):
+        return "dose" in piece
+
+    q = "NCT01004172: doses of carbo, bev and trastuzumab, and how long is each cycle?"
+    assert question_parts(q, names_value=names_value) == ["NCT01004172: doses of carbo, bev and trastuzumab", "how long is each cycle"]
+    assert question_parts(q) == [q]  # without a judge of values, the clause stays context
+    told = "My mum has liver mets, and how long is each cycle?"  # names no value: context, not a part
+    assert question_parts(told, names_value=names_value) == [told]
+
+
 def test_a_programme_name_only_its_documents_use_names_the_trial():
     texts = {"a": "Participants get a password for the BRECOR website. HER2 status.", "b": "HER2 status. ECOG 0-1.", "c": "HER2 tests."}
     catalog = _catalog(texts)
