@@ -97,7 +97,7 @@ def test_a_value_named_without_a_question_word_and_coordinated_with_a_question_i
     q = "NCT01004172: doses of carbo, bev and trastuzumab, and how long is each cycle?"
     assert question_parts(q, names_value=names_value) == ["NCT01004172: doses of carbo, bev and trastuzumab", "how long is each cycle"]
     assert question_parts(q) == [q]  # without a judge of values, the clause stays context
-    told = "My mum has liver mets, and how long is each cycle?"  # names no value: context, not a part
+    told = "For my mum with liver mets, and how long is each cycle?"  # names no value: context, not a part
     assert question_parts(told, names_value=names_value) == [told]
 
 
