@@ -102,6 +102,9 @@ VALUE_Q = [
     ("dose", re.compile(r"\b(what|which) (?:[\w-]+ ){0,3}(?:dose|dosage|doses)\b|\bhow much (?:drug|medicine|of)\b|\bdose level\b|\bdosed at\b", re.I)),
     ("count", re.compile(r"\bhow many\b|\bnumber of (?:[\w-]+ ){0,2}(?:patients|participants|people|subjects|women|men|deaths|events|responders|pts)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\b(?:median|mean|average) (?:time|duration)\b|\bduration of\b|\bfor how long\b", re.I)),
+    # "the mean (SD) fecal loss?", "what was the average score?": a mean, with its dispersion where given
+    ("mean", re.compile(r"\b(?:mean|average)\s*(?:\(\s*(?:±\s*)?(?:SDs?|standard deviations?)\s*\)|(?:±|\+/-|and)\s*(?:SDs?|standard deviations?)\b)"
+                        r"|\b(?:what|which) (?:was|were|is|are) the (?:mean|average)\b", re.I)),
     ("money", re.compile(r"\b(cost|costs|price|prices|pay|afford|insurance|expensive|charge|fee|fees)\b", re.I)),
     ("date", re.compile(r"\bwhen (?:did|does|will|was|is)\b.{0,30}\b(start|begin|end|finish|complete|open|posted|updated)\b|\b(start|completion|end) date\b", re.I)),
     ("percent", re.compile(r"\b(what|which) (?:percentage|proportion|share|percent|fraction|rate)\b|%\s*of\b|\bpercent(?:age)? of\b|\bhow often\b.{0,20}\b(happen|occur)\b|\bwhat % |%\s*change\b|\bpercent(?:age)? change\b", re.I)),
@@ -483,6 +486,10 @@ def _aliased_covered(question: str, name: str, catalog: Catalog) -> bool:
     return False
 
 
+MEAN_ASKED = re.compile(r"\b(?:mean|average|means)\b", re.I)
+SD_OF_MEAN = re.compile(r"\(?\s*(?:±|\+/-|and|with)?\s*\b(?:SDs?|standard deviations?)\b\s*\)?")
+
+
 def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: int) -> list[QConcept]:
     """Key concepts of a question: vocabulary concepts first, then remaining content words, IDF-weighted."""
     working = text.translate(DASHES)
@@ -492,6 +499,8 @@ def extract_concepts(text: str, skip: list[str], df: dict[str, int], n_units: in
     # "with 95% CIs": how to report the value, not what to find (result rows show the interval without saying so)
     working = re.sub(r"\b(?:with\s+(?:the\s+)?)?(?:9[05]\s?%\s*)?(?:CIs?|confidence intervals?)\b|\b9[05]\s?%(?=\s*(?:CI|confidence))",
                      lambda m: " " * len(m.group(0)), working, flags=re.I)
+    if MEAN_ASKED.search(working):  # "mean (SD)", "mean ± SD": a standard deviation is how to report it, not stable disease
+        working = SD_OF_MEAN.sub(lambda m: " " * len(m.group(0)), working)
     by_topic, _ = topic_map()
     found: list[tuple[int, QConcept]] = []
     for s, e, c in concept_mentions(working):

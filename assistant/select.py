@@ -43,6 +43,8 @@ VALUE_PATTERNS = {
     "date": re.compile(r"\b(?:19|20)\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I),
     "threshold": re.compile(r"[≥≤<>]=?\s*\d|[<>]\s*/\s*=\s*\d|=[<>]\s*\d|\b(?:at least|greater than|less than|more than|no more than|above|below|up to|minimum|maximum|or (?:more|less|greater|higher|lower))\b.{0,20}\d|\d\s*(?:x|×)\s*(?:ULN|upper|10\^?9|109|the)|\d+(?:\.\d+)?\s*(?:g/dl|g/l|mg/dl|µmol/l|umol/l|/mm\^?3|/mm3|/mm³|/µl|/ul|ml/min|%|percent|cells?\s*/\s*(?:mcl|µl|ul|microliter|mm3|l)|grams?\s*/\s*deciliter|/\s*microliter|x\s*10\^?\d)", re.I),
     "age": re.compile(r"\d{1,3}\s*(?:years|yrs|y)\b|\bage", re.I),
+    # a mean: a number with its dispersion ("3.59 ± 2.35", "50.6 (12.1)"), a number after "mean", or a table row's figures
+    "mean": re.compile(r"\d[\d.,]*\s*(?:±|\+/-|\(\s*±?\s*\d[\d.,]*\s*\))|\b(?:mean|average|median)\b[^.;]{0,60}?\d|\d[\d.,]*\s+-?\d[\d.,]*", re.I),
     # a comparison's statistic: p-value, hazard/odds/risk ratio, effect size, mean difference, confidence interval
     "ratio": re.compile(r"\b[Pp]\s*\*?\s*(?:[<=>≤≥]|&lt;|&gt;)\s*0?[.,]\d|\b(?:a?HR|a?OR|RR|ES|IRR)\s*[=:]?\s*\d|"
                         r"\b(?:hazard|odds|risk|rate) ratios?\b[^.;]{0,30}\d|\b9[05]\s?%\s*(?:CI|confidence)[^.;]{0,30}\d|"
@@ -304,7 +306,7 @@ def _covered(plan: QueryPlan, index, evs: list[Evidence]) -> set[str]:
     return out
 
 
-NUMERIC_TYPES = {"percent", "duration", "count", "dose", "threshold", "date", "money", "ratio"}
+NUMERIC_TYPES = {"percent", "duration", "count", "dose", "threshold", "date", "money", "ratio", "mean"}
 
 
 RATE_ASKED = re.compile(r"\brates?\b", re.I)

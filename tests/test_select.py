@@ -391,3 +391,22 @@ def test_a_field_label_naming_what_this_turn_asks_stands_for_its_meaning():
     assert _label_asked(QueryPlan(question="Is it blinded?", concepts=[blinding]), masking)
     # carried from the turn before ("… is it blinded?" then "what would I get instead?"): not this turn's question
     assert not _label_asked(QueryPlan(question="What would I get instead?", concepts=[QConcept("blinding", blinding.forms, 1.75)]), masking)
+
+
+def test_sd_beside_a_mean_is_a_standard_deviation_not_stable_disease():
+    from assistant.query import extract_concepts
+
+    names = {c.name for c in extract_concepts("What was the mean (SD) fecal loss in the juice group?", [], {}, 100)}
+    assert "stable disease" not in names and "fecal" in names
+    assert "stable disease" in {c.name for c in extract_concepts("How many patients had SD or PR?", [], {}, 100)}
+
+
+def test_a_mean_is_a_value_type_stated_with_its_dispersion():
+    from assistant.query import VALUE_Q
+    from assistant.select import states_value
+
+    q = "What was the mean (SD) fecal loss in the juice group?"
+    assert next(vt for vt, p in VALUE_Q if p.search(q)) == "mean"
+    assert states_value("the mean ± SD fecal excretion was 3.94 ± 2.35 g/kg/h", "mean", q)
+    assert states_value("White Grape Juice 3.59 2.35", "mean", q)
+    assert not states_value("Fecal losses were higher in the juice groups.", "mean", q)
