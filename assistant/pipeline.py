@@ -375,7 +375,8 @@ class Assistant:
         for i, part in enumerate(parts):
             asked = f"{context}, {part}" if context and i else part  # "In the X arm, …": every part is asked of X
             asks = asked + "?" if "?" in question and not asked.endswith("?") else asked  # its context sentences stay context
-            sub = plan_query(asks, self.catalog, self.df, self.n_units, history=history, context_weight=self.settings.context_weight)
+            before = history + [{"role": "user", "content": parts[i - 1]}] if i else history  # a part follows the one before
+            sub = plan_query(asks, self.catalog, self.df, self.n_units, history=before, context_weight=self.settings.context_weight)
             if not sub.named:  # a trial named once holds for every part
                 sub.doc_ids, sub.carried = scope, plan.carried
             elif plan.doc_ids:  # a part naming a drug stays within the trials the whole question names
