@@ -339,6 +339,34 @@ def test_cohorts_pick_matching_diagnosis():
     assert all(ci.cohort in (None, "SCLC cohort") for ci, _ in ts.criteria)
 
 
+def test_a_cohort_label_listed_as_an_item_opens_that_cohorts_block():
+    from assistant.screening.structure import cohort_item, repair_headings
+
+    assert cohort_item("Melanoma Patients") == "Melanoma" and cohort_item("Patients must be 18 or older") is None
+    crits = [
+        CriterionInput("The patient is at least 18 years of age.", "inclusion"),
+        CriterionInput("Melanoma Patients", "inclusion"),
+        CriterionInput("The patient has a diagnosis of primary melanoma.", "inclusion"),
+        CriterionInput("Breast Cancer Patients", "inclusion"),
+        CriterionInput("The patient has a diagnosis of primary breast cancer.", "inclusion"),
+        CriterionInput("The patient is pregnant or lactating.", "exclusion"),
+        CriterionInput("Breast Cancer Patients", "exclusion"),
+        CriterionInput("Patients that have had prior breast implants.", "exclusion"),
+    ]
+    fixed = repair_headings(crits)
+    assert [(c.cohort, c.type) for c in fixed] == [(None, "inclusion"), ("Melanoma", "inclusion"), ("Breast Cancer", "inclusion"),
+                                                  (None, "exclusion"), ("Breast Cancer", "exclusion")]
+    ts = screen_criteria("58-year-old woman with breast cancer; she had breast implants put in years ago.", crits)
+    assert ts.verdict == "not eligible" and ts.cohort == "Breast Cancer"
+    assert [ci.text for ci, v in ts.criteria if v.status == "fails"] == ["Patients that have had prior breast implants."]
+
+
+def test_an_excluded_extent_of_the_cancer_must_be_described():
+    crit = "The patient has bilateral primary breast cancers or multiple tumors within their breast."
+    assert check_criterion("Woman with breast cancer, 2 cm, node negative.", crit, "exclusion").status == "meets"
+    assert check_criterion("Woman with bilateral breast cancer.", crit, "exclusion").status == "fails"
+
+
 def test_speed_one_trial_warm():
     import time
     screen_criteria(NOTE, CRITERIA)

@@ -562,6 +562,7 @@ _STEROID = re.compile(r"corticosteroid|steroid|glucocorticoid|prednis\w+|dexamet
 _THERAPY_WORDS = re.compile(r"\b(?:prior|previous|previously|received|receiving|current|currently|concurrent|concurrently|concomitant|treated|treatment|therapy|therapies|exposure|exposed|administered|administration|use|using|taking|progress\w*|refractory|failed|failure|naive|naïve|regimen|line|lines|given|after|following|on|within|chemotherapy|chemo)\b", re.I)
 _PARTICIPATION = re.compile(r"(?:participat\w+|enrol\w+|involve\w*)\s+(?:in\s+)?(?:another|other|an?\s+other|any other|a concurrent|an ongoing|ongoing)?\s*(?:interventional\s+|clinical\s+)*(?:clinical\s+)?(?:trial|study|studies|research)|investigational (?:drug|agent|product|device|therapy)|biomedical research", re.I)
 _MEASURABLE = re.compile(r"measurable (?:disease|lesion)|recist|evaluable disease|target lesion", re.I)
+_EXTENT = re.compile(r"\b(bilateral|multifocal|multicentric|synchronous|multiple (?:primary )?(?:tumou?rs|cancers|carcinomas|lesions|foci))\b", re.I)
 _HIST_CRIT = re.compile(r"\b(adenocarcinoma|squamous|small[- ]cell|non[- ]small[- ]cell|non[- ]?squamous|neuroendocrine|large[- ]cell|ductal|lobular|serous|clear[- ]cell|urothelial|mucinous)\b", re.I)
 _STAGE_CRIT = re.compile(r"\bstage\s*(?:0|iv|i{1,3}|[1-4])[abc]?\b|\bextensive[- ]stage\b|\blimited[- ]stage\b|\bmetastatic\b|\badvanced\b|\bunresectable\b|\blocally advanced\b|\brecurrent\b|\binoperable\b|\bearly[- ]stage\b", re.I)
 _BIOMARKER = re.compile(r"\bher-?2\b|\berbb2\b|\bestrogen receptor|\boestrogen receptor|\bprogesterone receptor|\bhormone receptor|\b(?:er|pr|hr)[+-]|\b(?:er|pr|hr)[- ](?:positive|negative)|\bpd-?l1\b|\bp16\b|\bhpv\b|\begfr\b(?!\s*(?:[<>=≥≤]|of\s*\d|\d))|\balk\b|\bros-?1\b|\bkras\b|\bbraf\b|\bntrk\b|\bmsi-?h\b|\bdmmr\b|\bmismatch repair\b|\bmicrosatellite\b|\bmss\b|\bpmmr\b|\bbrca\d?\b|\btriple[- ]negative\b|\bmet (?:exon|amplification)\b|\bret (?:fusion|rearrangement)\b", re.I)
@@ -931,7 +932,9 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                     # ("X tumours even if mixed histology": any X component excludes, whatever the main type)
                     bare = re.sub(r"\([^)]*\)|[^.;,]*\b(?:are|is) not (?:eligible|allowed)[^.;]*", " ", main)
                     qual = sorted({q.lower()[:6] for q in re.findall(r"\b(combined|mixed|transform\w*|composite)\b", bare, re.I)})
-                    add("diagnosis", concepts=concepts, qualifiers=qual)
+                    # "bilateral primary breast cancers or multiple tumours within the breast": the extent must hold too
+                    extent = sorted({q.lower().split()[0] for q in _EXTENT.findall(bare)})
+                    add("diagnosis", concepts=concepts, qualifiers=qual, extent=extent)
                 if hm:
                     add("histology", allowed=[h.lower().replace("-", " ") for h in hm])
                 if _STAGE_CRIT.search(main):

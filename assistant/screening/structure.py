@@ -64,22 +64,42 @@ def _cohort_label(raw: str) -> str:
     return c.strip(" :")
 
 
+# a cohort's label listed as an item of its own ("Melanoma Patients", "Breast Cancer Cohort"): no verb, a few words
+_COHORT_ITEM = re.compile(r"^\W*(?P<label>(?:[A-Za-z0-9+/-]+\s+){0,4}?(?:[A-Za-z0-9+/-]+))\s+(?:patients|participants|subjects|cohorts?)\s*:?\s*$", re.I)
+_VERBISH = re.compile(r"\b(?:is|are|has|have|had|must|with|without|who|not|no|any|all|prior|history)\b", re.I)
+
+
+def cohort_item(text: str) -> str | None:
+    """The cohort a criterion item only names ("Melanoma Patients" -> "Melanoma"), when it names a tumour type."""
+    flat = " ".join(clean(text).split())
+    m = _COHORT_ITEM.match(flat)
+    if not m or _VERBISH.search(flat):
+        return None
+    label = m.group("label").strip()
+    return label if cohort_concepts(label, []) else None
+
+
 def repair_headings(criteria: list) -> list:
-    """Criteria (CriterionInput) with cohort sub-headings that were merged into a criterion text applied."""
+    """Criteria (CriterionInput) with cohort sub-headings applied: a heading merged into the text of the criterion
+    before it, or a cohort's label listed as an item of its own ("Melanoma Patients"), opens a cohort block."""
     out = []
-    override: tuple[str | None, str, str] | None = None  # (old cohort, new cohort, new type)
+    override: tuple[str | None, str, str, bool] | None = None  # (old cohort, new cohort, new type, from an item label)
     for ci in criteria:
         orig = ci.cohort  # as the layout gave it
+        label = cohort_item(ci.text)
+        if label:
+            override = (orig, label, ci.type, True)  # the criteria after it, in the same list, are that cohort's
+            continue
         if override is not None:
-            old, new, typ = override
-            if ci.cohort == old:
+            old, new, typ, item = override
+            if ci.cohort == old and (not item or ci.type == typ):
                 ci = replace(ci, cohort=new, type=typ)
             else:
                 override = None
         m = _HEADING_LINE.search(ci.text)
         if m:
             typ = "exclusion" if re.search(r"exclusion", m.group(1), re.I) else "inclusion"
-            override = (orig, _cohort_label(m.group(2)), typ)
+            override = (orig, _cohort_label(m.group(2)), typ, False)
             ci = replace(ci, text=ci.text[:m.start()].rstrip())
         out.append(ci)
     return out

@@ -1023,6 +1023,13 @@ def _diagnosis(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
         if m:
             return _T(False, f"{m.group(0).strip()}: not combined or transformed", [Fact("mention", "pure", m.start(), m.end(), m.group(0))])
         return _T(None, f"{aff[0].text}: no combined or transformed histology described", aff[:1], silent=True, assumable=True)
+    if aff and c.params.get("extent"):
+        # "bilateral breast cancers or multiple tumours": the patient's cancer must be described so
+        for m in re.finditer(r"\b(?:" + "|".join(map(re.escape, c.params["extent"])) + r")\w*", pf.text, re.I):
+            a = pf.doc.assertion_chars(m.start(), m.end())
+            if not a.negated and not a.family and not a.hypothetical:
+                return _T(True, f"{m.group(0)} ({aff[0].text})", [Fact("mention", "extent", m.start(), m.end(), m.group(0))] + aff[:1])
+        return _T(None, f"{aff[0].text}: not described as {' or '.join(c.params['extent'])}", aff[:1], silent=True, assumable=True)
     if aff:
         return _T(True, f"diagnosis matches ({aff[0].text})", aff[:1])
     if [f for f in match if f.uncertain and not f.negated]:
