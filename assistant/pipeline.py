@@ -118,12 +118,14 @@ TRIAL_PHRASE = re.compile(
 )
 
 
+STUDY_OF = re.compile(r"\b(?:trial|study|protocol)\s+(?:of|with|testing|using)\s+(?P<b>[^.?!,;]{1,70})", re.I)
+PERSONAL = re.compile(r"\s*(?:my|his|her|their|our|me|him|them|us|patients?|people)\b", re.I)
+
+
 def trial_names_masked(text: str, names: list[str]) -> str:
     """The text with the names that identify a trial ("can I join the Avastin + docetaxel trial?") replaced, so
     that screening does not read the trial's own drugs as the patient's treatment history. Names elsewhere (the
     patient's own treatments) stay."""
-    if not names:
-        return text
     pats = [form_pattern(n) for n in sorted(set(names), key=len, reverse=True) if len(n) >= 3]
 
     def mask(m: re.Match) -> str:
@@ -132,7 +134,10 @@ def trial_names_masked(text: str, names: list[str]) -> str:
             phrase = p.sub("named", phrase)
         return phrase
 
-    return TRIAL_PHRASE.sub(mask, text)
+    def describes_study(m: re.Match) -> str:  # "the study of the HER2 vaccine given with lapatinib": what the study gives
+        return m.group(0) if PERSONAL.match(m.group("b")) else m.group(0)[: m.start("b") - m.start()] + "it"
+
+    return TRIAL_PHRASE.sub(mask, STUDY_OF.sub(describes_study, text))
 
 
 def sparse_text(plan) -> str:

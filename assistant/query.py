@@ -681,6 +681,12 @@ def plan_query(
         # a drug many trials give, and a word few titles have: "the minocycline trial for taxol pain", "the (Oraxol) study"
         narrow = catalog.resolve_by_rare_title_word(question)
         named = [d for d in named if d in narrow] or (narrow if 0 < len(narrow) <= 2 else named)
+    elif named and trial is None and not _names_trial(names, catalog) and STUDY_WORD.search(question) and not CROSS_RE.search(question):
+        # "got worse after Herceptin … the study of the HER2 vaccine (dHER2 + AS15) given with lapatinib": a word only
+        # one or two titles use names the study, when that study also mentions a drug the question names
+        narrow = catalog.resolve_by_rare_title_word(question)
+        if 0 < len(narrow) <= 2 and not set(narrow) & set(named) and set(narrow) <= {d for f, d in catalog.drug_forms if f in names}:
+            named = narrow
     plan.named, plan.entities = named, names
     patients_own = bool(PATIENT_WORDS.search(question) and PATIENTS_DRUG.search(question))  # "my patient is on dexamethasone"
     eligibility_like = bool(AGE_RE.search(question) or JOIN_RE.search(question) or patients_own)  # patients_own: the drugs named are the patient's history

@@ -223,6 +223,10 @@ def test_the_trials_own_drugs_are_not_read_as_the_patients_treatment():
     text = "I had Taxotere after surgery. Can I still get into the Avastin + docetaxel trial?"
     masked = trial_names_masked(text, ["Avastin", "docetaxel", "Taxotere"])
     assert "Taxotere" in masked and "Avastin" not in masked and "docetaxel" not in masked
+    masked = trial_names_masked("Her platelets are 90,000. Is that ok for the study of the HER2 vaccine given with lapatinib?", [])
+    assert "vaccine" not in masked and "lapatinib" not in masked and "90,000" in masked  # what the study gives
+    kept = trial_names_masked("Could the trial with my mum's cancer type take her? She had a vaccine.", [])
+    assert "my mum's cancer type" in kept
 
 
 def test_two_drugs_named_together_pick_the_trial_that_has_both():

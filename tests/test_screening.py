@@ -1221,3 +1221,8 @@ def test_a_drug_matches_its_class_named_in_a_criterion():
     assert check_criterion("I take Prozac for depression.", crit, "inclusion").status == "fails"
     assert check_criterion("I take Prozac for depression.", "Concurrent antidepressants", "exclusion").status == "fails"
     assert check_criterion("I have no other illnesses.", crit, "inclusion").status != "fails"
+
+
+def test_a_lab_value_linked_by_are():
+    pf = extract_patient("Her platelets are 90,000.")
+    assert pf.labs["plt"][0].value == 90.0

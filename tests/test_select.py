@@ -4,7 +4,7 @@ events the vocabulary does not know, result categories."""
 from types import SimpleNamespace
 
 from assistant.adapters import nli4ct
-from assistant.query import QConcept, QueryPlan, question_parts
+from assistant.query import QConcept, QueryPlan, plan_query, question_parts
 from assistant.select import Evidence, other_groups_rows, result_category, row_key, total_rows, with_named_events
 
 RECORD = {
@@ -410,3 +410,17 @@ def test_a_mean_is_a_value_type_stated_with_its_dispersion():
     assert states_value("the mean ± SD fecal excretion was 3.94 ± 2.35 g/kg/h", "mean", q)
     assert states_value("White Grape Juice 3.59 2.35", "mean", q)
     assert not states_value("Fecal losses were higher in the juice groups.", "mean", q)
+
+
+def test_a_rare_title_word_names_the_study_when_it_also_gives_a_drug_the_question_names():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {"chemo": "Paclitaxel with trastuzumab and lapatinib.", "vax": "dHER2 + AS15 ASCI with lapatinib.",
+             "other": "Letrozole daily."}
+    idents = {"chemo": Identity(title="Paclitaxel With Trastuzumab and Lapatinib", drugs=("paclitaxel", "trastuzumab", "lapatinib")),
+              "vax": Identity(title="dHER2 + AS15 ASCI + Lapatinib", drugs=("lapatinib",)),
+              "other": Identity(title="Letrozole study", drugs=("letrozole",))}
+    catalog = Catalog(idents, texts, texts)
+    q = "She got worse after Herceptin. Is she ok for the study of the HER2 vaccine (dHER2 + AS15) given with lapatinib?"
+    assert plan_query(q, catalog, {}, 10).doc_ids == ["vax"]

@@ -438,7 +438,7 @@ _UNIT = (r"((?:\s*[x×*]\s*10\s*(?:\^|\*\*|e)?\s*(?:9|3|³|⁹)\s*/\s*[lLuμµ]\
          r"mg\s*/\s*l|[uμµ]mol\s*/\s*l|micro\s*mmol\s*/\s*l|mmol\s*/\s*l|u\s*/\s*l|iu\s*/\s*l|iu\s*/\s*ml|ml\s*/\s*min(?:\s*/\s*1\.73\s*m\s*(?:2|²))?|"
          r"%|ms(?:ec)?|mm\s*hg|bpm|/\s*min|/\s*mm3?|/\s*[uμµ]l|cells\s*/\s*(?:mm3?|[uμµ]l)|k\s*/\s*[uμµ]l|kg\s*/\s*m2|kg|lbs?|pounds|"
          r"°\s*[cf]|degrees?\s*[cf]?|c\b|f\b)))?")
-_LAB_VAL_RE = re.compile(r"^\W{0,3}(?:\((?:[A-Za-z]{2,6})\)\s*)?(?:(?:level|count|value|concentration|of|is|was|were|at|=|:|"
+_LAB_VAL_RE = re.compile(r"^\W{0,3}(?:\((?:[A-Za-z]{2,6})\)\s*)?(?:(?:level|count|value|concentration|of|is|are|was|were|at|=|:|"
                          r"measured|reported|found|noted|up to|to|around|about|approximately|~)\s*){0,3}"
                          r"(?:(<|>|<=|>=|≤|≥)\s*)?" + _NUMV + _UNIT, re.I)
 _QUAL_RE = re.compile(r"^\W{0,3}(?:level|count|values?|levels|tests?)?\s*(?:is|was|are|were)?\s*"
