@@ -118,7 +118,8 @@ TRIAL_PHRASE = re.compile(
 )
 
 
-STUDY_OF = re.compile(r"\b(?:trial|study|protocol)\s+(?:of|with|testing|using)\s+(?P<b>[^.?!,;]{1,70})", re.I)
+STUDY_OF = re.compile(r"\b(?:trial|study|protocol)\s+(?:of|with|testing|using|doing|giving|comparing|looking at|where they (?:give|gave|use|used|do|did)|"
+                      r"that (?:gives|gave|tests|tested|uses|used|looks at|looked at|compares|compared))\s+(?P<b>[^.?!,;]{1,70})", re.I)
 PERSONAL = re.compile(r"\s*(?:my|his|her|their|our|me|him|them|us|patients?|people)\b", re.I)
 
 

@@ -1226,3 +1226,9 @@ def test_a_drug_matches_its_class_named_in_a_criterion():
 def test_a_lab_value_linked_by_are():
     pf = extract_patient("Her platelets are 90,000.")
     assert pf.labs["plt"][0].value == 90.0
+
+
+def test_her2_neu_written_with_its_old_name():
+    note = "Breast cancer, ER-positive, about 2 cm; it is also HER2-positive."
+    assert check_criterion(note, "HER2/neu positive by IHC and/or another FDA approved HER2 testing method", "exclusion").status == "fails"
+    assert check_criterion("ER-positive, HER2-negative breast cancer.", "HER2/neu positive by IHC", "exclusion").status == "meets"

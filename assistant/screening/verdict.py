@@ -1188,7 +1188,7 @@ def _her2_cats(pf: PatientFacts) -> tuple[set[str] | None, list[Fact]]:
 
 
 def _biomarker(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
-    t = clean(c.params["text"]).lower()
+    t = re.sub(r"\bher-?2\s*/\s*neu\b|\b(?:c-?)?erbb-?2\b", "her2", clean(c.params["text"]).lower())  # "HER2/neu positive"
     parts: list[Truth] = []
     need_central = bool(re.search(r"\bcentral(?:ly)?\b[^.;]{0,20}\b(?:test\w*|lab\w*|confirm\w*|review\w*|assess\w*)|\bby central\b|\bcentrally\b", t))
     need_met = bool(re.search(r"specimens? (?:taken|obtained|collected) after|in the metastatic setting|metastatic (?:tissue|specimen|biops\w+)|after (?:confirmed )?(?:locally advanced or )?metastatic (?:disease|diagnosis)", t))
