@@ -20,6 +20,7 @@ from .select import (
     event_terms,
     score_candidates,
     select_age,
+    select_sex,
     select_contact,
     select_criteria,
     select_fact,
@@ -333,7 +334,7 @@ class Assistant:
                 return self._finish(question, text, citer, plan, plan.strategy)
             return self._abstain(question, audience, plan, citer, "", strategy=plan.strategy)
 
-        chosen = select_fact(plan, scored, self, s)
+        chosen = (select_sex(plan, plan.doc_ids, self) if plan.doc_ids and len(plan.doc_ids) <= 3 else []) or select_fact(plan, scored, self, s)
         if not chosen:
             return self._abstain(question, audience, plan, citer, "", strategy="fact")
         chosen = [citer.cite(e) for e in chosen]

@@ -894,6 +894,30 @@ def select_age(plan: QueryPlan, scored: list[Evidence], index) -> tuple[dict[str
     return found, limits
 
 
+SEX_WORD = r"(?:male|female|males|females|men|women|man|woman|boys|girls)"
+# a unit stating which sexes a trial admits: "Sex: All", "Gender All", "Male or female", "Women only"
+SEX_UNIT = re.compile(rf"^\W*(?:(?:eligible )?(?:sex|gender|sexes)(?: eligible(?: for study)?)?\s*:?\s*(?:all|both|{SEX_WORD})\b"
+                      rf"|{SEX_WORD}(?:\s*(?:,|or|and|/)\s*{SEX_WORD})?(?:\s+(?:only|participants|patients|subjects))?\W*$)"
+                      rf"|\b{SEX_WORD} (?:or|and) {SEX_WORD} (?:participants|patients|subjects)\b|\bregardless of (?:sex|gender)\b", re.I)
+SEX_ASKED = re.compile(rf"\b(?:could|can|may|do|are|is|would)\b[^?]{{0,40}}\b{SEX_WORD}\b|\b{SEX_WORD}\b[^?]{{0,30}}\b(?:allowed|eligible|accepted|"
+                       r"included|welcome)\b|\b(?:open to|only for|just for)\s+(?:\w+\s+)?" + SEX_WORD, re.I)
+
+
+def select_sex(plan: QueryPlan, doc_ids: list[str], index) -> list[Evidence]:
+    """"Could men take part?": the units of each document in scope that say which sexes it admits ("Sex: All",
+    "Male or female"), read in the document (a short line is rarely retrieved). [] when not asked or not stated."""
+    if not any(c.name == "sex" and c.weight >= 1.0 for c in plan.concepts) or not SEX_ASKED.search(plan.asking):
+        return []
+    out = []
+    for doc_id in doc_ids:
+        doc = index.docs[doc_id]
+        for i, u in enumerate(doc.units):
+            text = doc.text[u.start : u.end]
+            if len(text.split()) <= 12 and SEX_UNIT.search(text) and (u.kind == "field" or section_type(u.section) in ("eligibility", "other", "design")):
+                out.append(unit_evidence(doc_id, i, u))
+    return out
+
+
 def select_criteria(plan: QueryPlan, doc_ids: list[str], index) -> tuple[list[Evidence], list[str]]:
     """For list questions: the criteria of the asked kind (and cohort), and the cohorts not shown."""
     items: list[Evidence] = []

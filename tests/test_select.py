@@ -424,3 +424,17 @@ def test_a_rare_title_word_names_the_study_when_it_also_gives_a_drug_the_questio
     catalog = Catalog(idents, texts, texts)
     q = "She got worse after Herceptin. Is she ok for the study of the HER2 vaccine (dHER2 + AS15) given with lapatinib?"
     assert plan_query(q, catalog, {}, 10).doc_ids == ["vax"]
+
+
+def test_could_men_take_part_quotes_the_units_that_say_which_sexes_are_admitted():
+    from assistant.select import select_sex
+
+    text = "Inclusion Criteria:\n  Breast cancer\n  Male or female\n  Age 18 or older\n"
+    units = [SimpleNamespace(start=text.index(t), end=text.index(t) + len(t), kind="criterion", section=("Eligibility",), context=(), attrs={})
+             for t in ("Breast cancer", "Male or female", "Age 18 or older")]
+    index = SimpleNamespace(docs={"d": SimpleNamespace(text=text, units=units)})
+    sex = QConcept("sex", ("men", "women", "male", "female"), 4.0)
+    plan = QueryPlan(question="Could men take part in the study of the cream?", doc_ids=["d"], concepts=[sex])
+    assert _quotes(index.docs["d"], select_sex(plan, ["d"], index)) == ["Male or female"]
+    counted = QueryPlan(question="How many women had a skin reaction?", doc_ids=["d"], concepts=[sex])
+    assert select_sex(counted, ["d"], index) == []  # women counted, not the sexes admitted
