@@ -40,6 +40,7 @@ from assistant.settings import Settings
         ("the cancer came back", "relapse"),
         ("blood counts", "blood counts"),
         ("any blood clots?", "thromboembolism"),
+        ("would she need any heart tests to get in?", "left ventricular ejection fraction"),
     ],
 )
 def test_lay_and_clinical_words_map_to_concepts(text, concept):
