@@ -214,6 +214,7 @@ def vocabulary_forms() -> frozenset[str]:
 
 STUDY_AFTER = re.compile(r"[\s\w+/().,-]{0,30}?\b(?:study|trial)\b", re.I)  # "risedronate 35 mg weekly study"
 STUDY_BEFORE = re.compile(r"\b(?:study|trial)\s+(?:of|with|on|giving|testing|using)\s+(?:[\w-]+\s+){0,2}$", re.I)
+SHORT_ACRONYM = re.compile(r"\b[A-Z]{3}\b")  # "SIB": checked only against documents that write it out
 ACRONYM_RE = re.compile(r"\b(?:[A-Z][A-Z0-9]{3,}|[A-Z][a-z]+[A-Z][A-Za-z0-9]*)\b")  # "BRECOR", "MammaTyper"
 
 
@@ -228,6 +229,7 @@ class Catalog:
         self.treatment_texts = treatment_texts or {}
         self.lower_texts = {d: normalize(t) for d, t in texts.items()}
         self._capitalised: dict[str, set[str]] | None = None
+        self._spelled: dict[str, set[str]] = {}
         self.id_forms: list[tuple[str, str]] = []  # (form, doc_id): trial IDs and study names
         self.drug_forms: list[tuple[str, str]] = []
         self.by_trial_id: dict[str, list[str]] = {}
@@ -426,11 +428,26 @@ class Catalog:
                     index.setdefault(w, set()).add(doc_id)
             self._capitalised = index
         out: list[str] = []
-        for word in ACRONYM_RE.findall(text):
-            docs = self._capitalised.get(word, set())
-            if 1 <= len(docs) <= 2 and word.lower() not in vocabulary_forms() and not NCT_RE.fullmatch(word):
+        for word in dict.fromkeys(ACRONYM_RE.findall(text) + SHORT_ACRONYM.findall(text)):
+            if word.lower() in vocabulary_forms() or NCT_RE.fullmatch(word):
+                continue
+            known = self._capitalised.get(word, set())
+            docs = known if ACRONYM_RE.fullmatch(word) else set()
+            if not known:
+                docs = self._spelled_out(word)
+            if 1 <= len(docs) <= 2:
                 out += [d for d in sorted(docs) if d not in out]
         return out
+
+    def _spelled_out(self, word: str) -> set[str]:
+        """Documents that write out an acronym no document uses ("SIB": "Simultaneous Integrated Boost")."""
+        letters = [ch for ch in word if ch.isalpha()]
+        if not 3 <= len(letters) <= 6 or len(letters) != len(word):
+            return set()
+        if word not in self._spelled:
+            pattern = re.compile(r"\b" + r"[\s-]+".join(f"{ch.upper()}[a-z]+" for ch in letters) + r"\b")
+            self._spelled[word] = {d for d, t in self.texts.items() if pattern.search(t)}
+        return self._spelled[word]
 
     def covered(self, form: str, scope: list[str] | None = None) -> bool:
         """Does any document (in scope) mention ``form`` (or, for a known drug, one of its names)?"""

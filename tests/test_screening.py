@@ -1232,3 +1232,26 @@ def test_her2_neu_written_with_its_old_name():
     note = "Breast cancer, ER-positive, about 2 cm; it is also HER2-positive."
     assert check_criterion(note, "HER2/neu positive by IHC and/or another FDA approved HER2 testing method", "exclusion").status == "fails"
     assert check_criterion("ER-positive, HER2-negative breast cancer.", "HER2/neu positive by IHC", "exclusion").status == "meets"
+
+
+def test_one_or_more_of_the_following_items_are_alternatives():
+    crits = [
+        CriterionInput("Participants must have one or more of the following characteristics:", "inclusion"),
+        CriterionInput("Prior chemotherapy for breast cancer", "inclusion"),
+        CriterionInput("Less than or equal to 50 years of age", "inclusion"),
+        CriterionInput("Requiring regional nodal irradiation", "inclusion"),
+        CriterionInput("Pregnant or nursing women", "exclusion"),
+    ]
+    ts = screen_criteria("58-year-old woman, no prior chemotherapy.", crits)
+    assert ts.verdict != "not eligible"  # failing two alternatives rules nothing out while the third is open
+    young = screen_criteria("45-year-old woman, no prior chemotherapy.", crits)
+    status = {ci.text: v.status for ci, v in young.criteria}
+    assert status["Less than or equal to 50 years of age"] == "meets" and status["Prior chemotherapy for breast cancer"] == "meets"
+    plain = screen_criteria("58-year-old woman, no prior chemotherapy.", [crits[2]])
+    assert plain.verdict == "not eligible"  # alone, the age limit is a requirement
+
+
+def test_an_age_limit_with_its_operator_written_out():
+    assert parse_age("Less than or equal to 50 years of age")[:2] == (None, 50.999)
+    assert parse_age("Greater than or equal to 18 years of age")[:2] == (18.0, None)
+    assert check_criterion("A 45-year-old woman.", "Less than or equal to 50 years of age", "inclusion").status == "meets"

@@ -438,3 +438,14 @@ def test_could_men_take_part_quotes_the_units_that_say_which_sexes_are_admitted(
     assert _quotes(index.docs["d"], select_sex(plan, ["d"], index)) == ["Male or female"]
     counted = QueryPlan(question="How many women had a skin reaction?", doc_ids=["d"], concepts=[sex])
     assert select_sex(counted, ["d"], index) == []  # women counted, not the sexes admitted
+
+
+def test_an_acronym_no_document_uses_names_the_one_that_writes_it_out():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {"sib": "Hypofractionated Simultaneous Integrated Boost Radiotherapy: 15 fractions.",
+             "proton": "Conventional Photon Plan vs 3D-Proton Plan.", "other": "Letrozole daily."}
+    catalog = Catalog({d: Identity(title=d) for d in texts}, texts, texts)
+    assert catalog.resolve_by_acronym("does she qualify for the hypofx SIB protocol?") == ["sib"]
+    assert catalog.resolve_by_acronym("what about the XYZ protocol?") == []

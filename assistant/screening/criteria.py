@@ -136,10 +136,17 @@ def split_exceptions(text: str) -> tuple[str, list[str]]:
 _AGE_UNIT = r"(?:years?|yrs?|y/o|yo|y)"
 
 
+def _spelled_ops(t: str) -> str:
+    """"less than or equal to 50 years", "equal to or greater than 18 years": the operator written out, as a sign."""
+    t = re.sub(r"\b(?:less than or equal to|equal to or less than|no (?:more|older) than)\b", "<=", t, flags=re.I)
+    return re.sub(r"\b(?:greater than or equal to|equal to or greater than|equal to or more than|no (?:less|younger) than)\b", ">=", t, flags=re.I)
+
+
 def parse_age(text: str) -> tuple[float | None, float | None, str] | None:
     """(lo, hi, matched text): the ages for which the criterion's age clause is true."""
     t = clean(text)
     t = re.sub(r"(\d)\s*-\s*(\d)", r"\1 to \2", t)
+    t = _spelled_ops(t)
     months = r"(?:months?|mos?)"
     pats = [
         # registry fields: "Minimum age: 18 Years", "Maximum Eligible Age 75 Years"
@@ -956,7 +963,7 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
                           r"\b(?:male|men)\s*(?:and|or|&|/)\s*(?:female|women)\b|\b(?:female|women)\s*(?:and|or|&|/)\s*(?:male|men)\b|\bboth (?:sexes|genders)\b", " ", rest, flags=re.I)
         for c in checks:
             if c.kind == "age" and c.params.get("matched") not in ("adult", "child"):
-                rest = rest.replace(c.params["matched"], " ")
+                rest = _spelled_ops(rest).replace(c.params["matched"], " ")
                 rest = re.sub(r"^\W*(?:eligible\s+)?ages?\W*$", " ", rest, flags=re.I)  # "Eligible Ages 18 Years and Over"
         # procedural follow-on sentences ("If QTcF is > 480 ms ..., 3 ECGs should be performed") are not conditions
         sents = re.split(r"(?<=[.;])\s+(?=[A-Z])", rest)

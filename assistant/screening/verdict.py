@@ -2060,6 +2060,57 @@ def _concurrent_use(pf: PatientFacts, v: CriterionVerdict, timing: tuple[bool, f
 _OR_END = re.compile(r"[,;]?\s*\bor\W*$", re.I)
 
 
+_ONE_OF = re.compile(r"\b(?:one or more of|at least one of|any (?:one )?of|one of|either of)\s+the\s+following\b", re.I)
+
+
+def _one_of_groups(out: list) -> list[list[int]]:
+    """Positions in ``out`` of the inclusion items under a header asking for "one or more of the following": the
+    sub-list line the layout gives as their context, or a criterion of its own ending in ":" that opens them (then
+    the next line ending in ":", another type or another cohort closes the group)."""
+    groups: list[list[int]] = []
+    k = 0
+    while k < len(out):
+        _, ci, _, crit = out[k]
+        by_context = bool(ci.context and _ONE_OF.search(ci.context))
+        opens = _ONE_OF.search(ci.text) and clean(ci.text).rstrip().endswith(":")
+        if crit.type != "inclusion" or not (by_context or opens):
+            k += 1
+            continue
+        start = k if by_context else k + 1
+
+        def belongs(j: int) -> bool:
+            _, cj, _, pj = out[j]
+            if pj.type != "inclusion" or cj.cohort != ci.cohort:
+                return False
+            return cj.context == ci.context if by_context else not clean(cj.text).rstrip().endswith(":")
+
+        j = start
+        while j < len(out) and belongs(j):
+            j += 1
+        if j - start >= 2:
+            groups.append(list(range(start, j)))
+        k = max(j, k + 1)
+    return groups
+
+
+def _read_one_of(out: list) -> None:
+    """"Participants must have one or more of the following:" — its items are alternatives: one met is enough, an
+    item failing rules nothing out while another may still apply."""
+    for group in _one_of_groups(out):
+        items = [out[k] for k in group]
+        met = next((ci for _, ci, v, _ in items if v.status == "meets"), None)
+        open_ = any(v.status == "unknown" for _, _, v, _ in items)
+        for k in group:
+            idx, ci, v, crit = out[k]
+            if v.status != "fails":
+                continue
+            if met is not None:
+                v = replace(v, status="meets", reason=f"{v.reason}; one of the alternatives is met: “{met.text.strip()[:80]}”")
+            elif open_:
+                v = replace(v, status="unknown", reason=f"{v.reason}; only one of the alternatives is needed, and others are not settled")
+            out[k] = (idx, ci, v, crit)
+
+
 def _read_alternatives(pf: PatientFacts, out: list) -> None:
     """Sibling inclusion criteria that are alternatives are read together: one ending in "or" and the next; a
     population ("Leptomeningeal metastasis.") and the next criterion's other population ("Subjects with active brain
@@ -2067,6 +2118,7 @@ def _read_alternatives(pf: PatientFacts, out: list) -> None:
     def met_by(v: CriterionVerdict, other: CriterionInput) -> CriterionVerdict:
         return replace(v, status="meets", reason=f"{v.reason}; but the patient meets its alternative “{other.text.strip()[:80]}”")
 
+    _read_one_of(out)
     for k in range(len(out) - 1):
         (_, ca, va, pa), (_, cb, vb, pb) = out[k], out[k + 1]
         if pa.type != "inclusion" or pb.type != "inclusion" or ca.cohort != cb.cohort:
