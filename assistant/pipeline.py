@@ -392,7 +392,7 @@ class Assistant:
             found, cands, scored = self._part_evidence(sub, asked)
             retrieved += [(c.doc_id, c.unit) for c in cands]
             scored_all += scored
-            label = SENTENCE_END.split(part)[-1]  # the asking sentence; what the user told of themselves is not repeated
+            label = re.split(r"(?<=[.!?])\s+", part)[-1]  # the asking sentence; what the user told of themselves is not repeated
             label = label[:1].upper() + label[1:]
             if found:
                 scope = scope or list(dict.fromkeys(e.doc_id for e in found))  # the trial that answered goes on

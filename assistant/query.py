@@ -376,6 +376,28 @@ class Catalog:
         """Stemmed word -> how many documents use it anywhere."""
         return Counter(w for ts in self.doc_terms.values() for w in ts)
 
+    def description_scores(self, text: str) -> list[tuple[float, str]]:
+        """Each document's fit to a description: the rarity-weighted words of ``text`` it uses (words at most a tenth
+        of the documents use), best first."""
+        n = len(self.texts)
+        words = {t for t in terms(text) if len(t) >= 3 and t not in STOP_STEMS and 0 < self.term_docs.get(t, 0) <= max(2, n // 10)}
+        scores = [(sum(math.log(n / self.term_docs[t]) for t in words & ts), d) for d, ts in self.doc_terms.items()]
+        return sorted((sc, d) for sc, d in scores if sc > 0)[::-1]
+
+    def title_checked(self, text: str, winners: list[str]) -> list[str]:
+        """Title winners, unless the description fits another document far better ("the study that gave vitamin D3
+        once a week at 20,000 or 30,000 IU" is not the "CoQ10 & Vitamin E" trial whose title shares "vitamin")."""
+        if not winners or len(self.texts) < DESCRIBE_MIN_DOCS:
+            return winners
+        scores = self.description_scores(text)
+        if not scores:
+            return winners
+        fit = dict((d, sc) for sc, d in scores)
+        best, best_doc = scores[0]
+        if best_doc not in winners and best >= DESCRIBE_MARGIN * max(fit.get(d, 0.0) for d in winners):
+            return [best_doc]
+        return winners
+
     def resolve_by_description(self, text: str) -> list[str]:
         """The one document a description fits ("the trial where women got motivational interviewing to be more
         active"): the words of ``text`` that few documents use, weighted by rarity, point to one document clearly more
@@ -691,8 +713,8 @@ def plan_query(
     if named and carried and not _names_trial(names, catalog) and set(named) & set(carried):
         named = [d for d in named if d in carried]  # "… and with Herceptin?" keeps the trial in focus
     if not named and not carried and trial is None and not CROSS_RE.search(question):
-        named = catalog.resolve_by_acronym(question) or (catalog.resolve_by_title(question) if STUDY_WORD.search(question) else []) \
-            or catalog.resolve_by_description(question)
+        named = catalog.resolve_by_acronym(question) or (catalog.title_checked(question, catalog.resolve_by_title(question))
+                                                         if STUDY_WORD.search(question) else []) or catalog.resolve_by_description(question)
     elif len(named) > MANY_NAMED and trial is None and not _names_trial(names, catalog) and STUDY_WORD.search(question) \
             and not CROSS_RE.search(question):
         # a drug many trials give, and a word few titles have: "the minocycline trial for taxol pain", "the (Oraxol) study"

@@ -449,3 +449,18 @@ def test_an_acronym_no_document_uses_names_the_one_that_writes_it_out():
     catalog = Catalog({d: Identity(title=d) for d in texts}, texts, texts)
     assert catalog.resolve_by_acronym("does she qualify for the hypofx SIB protocol?") == ["sib"]
     assert catalog.resolve_by_acronym("what about the XYZ protocol?") == []
+
+
+def test_a_title_word_loses_to_a_description_that_fits_another_document_far_better():
+    from assistant.query import Catalog
+    from assistant.types import Identity
+
+    texts = {f"t{i}": f"Weekly paclitaxel with drug {i} in a control group." for i in range(8)}
+    texts["ctrl"] = "Active Control Group vs a surgical success programme."
+    texts["aero"] = "AeroForm tissue expansion: a remote control releases air to fill the expander after breast reconstruction."
+    idents = {d: Identity(title=("Active Control Group vs Programme" if d == "ctrl" else "AeroForm Tissue Expansion" if d == "aero" else d))
+              for d in texts}
+    catalog = Catalog(idents, texts, texts)
+    q = "If I got the remote control air-filled expander in that reconstruction study, would I still be allowed to fly?"
+    assert catalog.resolve_by_title(q) == ["ctrl"]  # "control": a word few titles have
+    assert catalog.title_checked(q, ["ctrl"]) == ["aero"]
