@@ -41,6 +41,7 @@ from assistant.settings import Settings
         ("blood counts", "blood counts"),
         ("any blood clots?", "thromboembolism"),
         ("would she need any heart tests to get in?", "left ventricular ejection fraction"),
+        ("Clinical Response (Complete or Partial Response) Rate", "objective response rate"),
     ],
 )
 def test_lay_and_clinical_words_map_to_concepts(text, concept):
