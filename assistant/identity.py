@@ -116,15 +116,20 @@ def _drugs(text: str, units: list[Unit], title: str) -> tuple[list[str], list[li
     for group in aliases:
         if any(g.lower() in lowered for g in group) or any(CODE_RE.fullmatch(g) for g in group):
             names.extend(group)  # the codes and short names the document gives its drugs
-    names = [n for n in dict.fromkeys(n.strip() for n in names) if n and len(n) >= 3 and "(" not in n and n.lower() not in {"placebo", "drug", "none"}]
+    names = [n for n in dict.fromkeys(LEADING_LINK.sub("", n.strip()) for n in names)
+             if n and len(n) >= 3 and "(" not in n and n.lower() not in {"placebo", "drug", "none"}]
     return names, aliases
+
+
+# "… epirubicin and cyclophosphamide (FEC)": a list's linking word is not part of the drug's name
+LEADING_LINK = re.compile(r"^(?:(?:and|or|with|plus|then|followed by|of|the|to|in|by|on|at|vs\.?|versus)\s+)+", re.I)
 
 
 def drug_aliases(text: str) -> list[list[str]]:
     """Names a document gives one drug: "fexotamab vedotin (F-Vd; AB-1234; CD-5678)", "F-Vd (AB-1234)"."""
     groups: list[list[str]] = []
     for m in ALIAS_RE.finditer(text):
-        name = m.group("name").strip()
+        name = LEADING_LINK.sub("", m.group("name").strip())
         parts = [p.strip() for p in re.split(r"[;,/]| or ", m.group("inner")) if p.strip()]
         codes = [p for p in parts if _looks_like_drug_alias(p)]
         if not codes:
@@ -174,8 +179,10 @@ def extract(text: str, units: list[Unit], hint: Identity | None = None) -> Ident
     conditions += condition_mentions(title)
     if not conditions:  # no conditions field and none in the title: the cancer type the text keeps naming
         counts = Counter()
+        # not the adverse-event and result tables: "Gastric ulcer haemorrhage" names an organ, not the cancer studied
+        about = "\n".join(text[u.start : u.end] for u in units if u.kind not in ("adverse_event", "result")) if units else text
         for name, forms in vocab_conditions().items():
-            counts[name] = sum(len(form_pattern(f).findall(text)) for f in forms)
+            counts[name] = sum(len(form_pattern(f).findall(about)) for f in forms)
         top = counts.most_common(1)
         if top and top[0][1] >= MIN_CONDITION_MENTIONS:
             conditions.append(top[0][0])

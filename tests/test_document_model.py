@@ -303,3 +303,14 @@ def test_an_arm_block_is_read_with_its_name_and_type():
     assert drug.attrs["group"] == "Group A"
     head = next(u for u in units if u.attrs.get("role") == "group" and u.attrs.get("group") == "Group B")
     assert head.attrs["arm_type"] == "Active Comparator group"
+
+
+def test_a_lists_linking_word_is_not_part_of_a_drug_name_and_adverse_events_do_not_name_the_condition():
+    from assistant.identity import extract
+
+    text = ("Intervention\nFluorouracil 500mg, epirubicin 75mg and cyclophosphamide (FEC) every 3 weeks.\n\n"
+            "Eligibility\nYou must have been diagnosed with breast cancer.\n\n"
+            "Adverse Events\n  Gastric ulcer haemorrhage 0/42 (0.00%)\n  Gastric ulcer haemorrhage 1/61 (1.64%)\n")
+    ident = extract(text, parse_text(text)[0])
+    assert not any(d.lower().startswith("and ") for d in ident.drugs)
+    assert "gastric cancer" not in ident.conditions
