@@ -1255,3 +1255,15 @@ def test_an_age_limit_with_its_operator_written_out():
     assert parse_age("Less than or equal to 50 years of age")[:2] == (None, 50.999)
     assert parse_age("Greater than or equal to 18 years of age")[:2] == (18.0, None)
     assert check_criterion("A 45-year-old woman.", "Less than or equal to 50 years of age", "inclusion").status == "meets"
+
+
+def test_a_requirement_for_one_cancer_type_does_not_apply_to_another():
+    crit = "Documented p16 status for oropharyngeal cancer (historical results are acceptable if available)."
+    assert check_criterion("My dad has cancer at the back of the nose.", crit, "inclusion").status == "meets"  # not applicable
+    assert check_criterion("Oropharyngeal cancer, p16 positive.", crit, "inclusion").status == "meets"
+    assert check_criterion("Oropharyngeal cancer.", crit, "inclusion").status == "unknown"
+
+
+def test_a_cancer_at_a_site_in_lay_words():
+    pf = extract_patient("My dad has cancer at the back of the nose.")
+    assert "nasopharyngeal_cancer" in {f.value for f in pf.cancers}

@@ -602,6 +602,22 @@ _NOT_ALLOWED = re.compile(r"\s+(?:are|is)\s+(?:not\s+(?:allowed|eligible|permitt
 _REQ_SENT = re.compile(r"^\W*(?:no|not)\s+(?:prior|previous)\b|^\W*(?:patients?|subjects?|participants?)\s+(?:must|should)\b|^\W*must\s+(?:have|not)\b", re.I)
 
 
+_FOR_TYPE = re.compile(r"^\W*(?P<req>[^.;]{6,160}?)\s+(?:for|in)\s+(?:(?:patients?|participants?|subjects?|those)\s+with\s+)?"
+                       r"(?P<cond>(?:an?\s+)?[\w/-]+(?:\s+[\w/-]+){0,3}?\s+(?:cancers?|carcinomas?|tumou?rs?))\s*(?:\([^()]*\))?\s*\.?\s*$", re.I)
+
+
+# "prior chemotherapy for breast cancer": the cancer a treatment was for, not the patients a requirement is for
+_THERAPY_FOR = re.compile(r"\b(?:therap\w*|treat\w*|chemo\w*|radiation|radiotherapy|irradiation|surgery|resection|regimens?|lines?|agents?|"
+                          r"drugs?|inhibitors?|antibod\w*|vaccines?|transplant\w*)\b", re.I)
+
+
+def _names_cancer_type(text: str) -> bool:
+    """Does the text name a tumour type (not just "cancer")?"""
+    lex = get_lexicon()
+    hits = [h for h in lex.find(tokenize(text), ("concept",)) if "cancer" in lex.concept_ancestors(h.id) and h.id != "cancer"]
+    return bool(hits or site_cancers(text))
+
+
 def _sentences(t: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"(?<=[.;])\s+(?=[A-Z(])|\n+", t) if p.strip()]
     out: list[str] = []
@@ -628,6 +644,14 @@ def _special_form(t: str, listed: str) -> ParsedCriterion | None:
             chk = Check("conditional", {"cond": cond, "req": req, "only_brain": only_brain, "cond_text": cond_text}, t)
             # "Subjects with X must Y" is a requirement (an inclusion) whatever list the layout put it in
             return ParsedCriterion(t, "inclusion", listed, [chk], importance="key", flipped=listed != "inclusion")
+    m = _FOR_TYPE.match(clean(t))
+    if m and _names_cancer_type(m.group("cond")) and not _names_cancer_type(m.group("req")) and not _THERAPY_FOR.search(m.group("req")):
+        # "Documented p16 status for oropharyngeal cancer": a requirement of the patients with that cancer only
+        cond_text, req_text = m.group("cond").strip(" ,"), m.group("req").strip(" ,")
+        cond = parse_criterion(cond_text, "exclusion")
+        req = parse_criterion(req_text, listed)
+        chk = Check("conditional", {"cond": cond, "req": req, "only_brain": False, "cond_text": cond_text}, t)
+        return ParsedCriterion(t, listed, listed, [chk], importance="key")
     if listed == "inclusion":
         sents = _sentences(t)
         req = [x for x in sents[1:] if _COND_RE.match(x) or _IF_RE.match(x) or _REQ_SENT.match(x)]

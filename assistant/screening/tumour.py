@@ -24,7 +24,7 @@ def _site_re() -> tuple[re.Pattern, re.Pattern, dict[str, str]]:
     alt = "|".join(r"[\s-]+".join(re.escape(w) for w in s.split()) for s in sites)
     site = rf"(?:{alt})"
     before = re.compile(rf"\b({site})\s+(?:[\w-]+\s+){{0,2}}?{CANCER_WORD}\b", re.I)
-    after = re.compile(rf"\b{CANCER_WORD}\s+(?:of|in|arising (?:in|from))\s+(?:the\s+)?(?:(?:left|right|bilateral)\s+)?"
+    after = re.compile(rf"\b{CANCER_WORD}\s+(?:of|in|at|arising (?:in|from))\s+(?:the\s+)?(?:(?:left|right|bilateral)\s+)?"
                        rf"((?:{site})(?:\s*(?:,|/|\bor\b|\band\b|,\s*or|,\s*and)\s*(?:the\s+)?(?:{site}))*)\b", re.I)
     return before, after, {s.lower(): c for s, c in lex.sites.items()}
 
