@@ -13,7 +13,7 @@ from . import compose
 from .eligibility import MAX_PATIENT_CHARS, TrialResult, concern_rows, rank, screen_doc, screenable
 from .errors import AssistantError, BadInputError
 from .adapters.layout import section_type
-from .query import ASK_ANYWHERE, SENTENCE_END, Catalog, plan_query, question_parts, terms
+from .query import ASK_ANYWHERE, Catalog, plan_query, question_parts, terms
 from .vocab import drug_mentions, form_pattern
 from .select import (
     Evidence,

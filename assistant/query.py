@@ -343,7 +343,7 @@ class Catalog:
                     by_drug = {doc for doc, k in hits.items() if k == top}
                 elif not any(VERSUS.search(text[b1:a2]) for (_, b1, _), (a2, _, _) in zip(merged, merged[1:])):
                     # "she is on letrozole … the risedronate 35 mg weekly study": the drug the study is named by
-                    # (not when the trials are set against each other: "the T-DXd study vs the X one")
+                    # (not when the trials are set against each other: "the drug-X study vs the drug-Y one")
                     named = [d for a, b, d in merged if STUDY_AFTER.match(text, b) or STUDY_BEFORE.search(text[max(0, a - 30) : a])]
                     if len({frozenset(d) for d in named}) == 1:
                         by_drug = set(named[0])

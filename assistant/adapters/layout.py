@@ -526,7 +526,7 @@ def intervention_units(text: str, lines: list[Line], section: tuple[str, ...]) -
 
 
 def arm_units(text: str, lines: list[Line], section: tuple[str, ...]) -> list[Unit]:
-    """An arm's block ("Group A" / "Experimental group" / "Description:" / "IBI354 plus X" / "Treatment:" /
+    """An arm's block ("Group A" / "Experimental group" / "Description:" / "Drug X plus drug Y" / "Treatment:" /
     "Drug: X"): every line read with the arm's name and type; a "Label:" line is quoted with the line after it."""
     body = [ln for ln in lines if ln.text]
     name, kind = body[0], body[1]
