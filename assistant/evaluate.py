@@ -17,6 +17,7 @@ as registry-style text pages or kept as JSON, or files of an external set copied
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -183,6 +184,17 @@ def _units_of(assistant, citation) -> list[int]:
     if doc is None:
         return []
     return [i for i, u in enumerate(doc.units) if u.start < citation.end and citation.start < u.end]
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a proportion k / n (the benchmarks print it beside their figures)."""
+    if n == 0:
+        return (0.0, 0.0)
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return (c - h, c + h)
 
 
 def aggregate(rows: list[dict], key=lambda r: "all") -> dict:

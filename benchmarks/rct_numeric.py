@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 import time
@@ -48,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.corpus import load_documents  # noqa: E402
+from assistant.evaluate import wilson  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store import ingest, read_meta  # noqa: E402
 
@@ -68,16 +68,6 @@ BASELINES = """  published baselines (authors' metric files: TEST part, GPT-4 / 
 NUMBER = re.compile(r"(?<![\w.])(?:[-\u2212\u2013](?=\d))?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 MARKER = re.compile(r"\[\d+(?:\s*[,\u2013-]\s*\d+)*\]")
 ALSO = re.compile(r"^\s*Also reported:", re.I | re.M)
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 0.0)
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (c - h, c + h)
 
 
 def numbers(text: str) -> list[float]:

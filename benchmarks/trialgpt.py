@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import sys
 import time
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.screening import CriterionInput, check_criterion, screen_criteria  # noqa: E402
+from assistant.evaluate import wilson  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "external" / "trialgpt_criterion"
 ANN = DATA / "yaki6_clinical-trial-matching-medgemma" / "data" / "hf_cache" / "trialgpt_criterion_annotations.json"
@@ -41,16 +41,6 @@ LABEL = {"included": "meets", "not excluded": "meets", "not included": "fails", 
          "not enough information": "unknown", "not applicable": "unknown"}
 CLASSES = ("meets", "fails", "unknown")
 PREFIX = {"dev": "sigir-2014", "test": "sigir-2015"}
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    if n == 0:
-        return (0.0, 0.0)
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (c - h, c + h)
 
 
 def split_items(text: str) -> list[str]:
