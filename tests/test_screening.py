@@ -1267,3 +1267,18 @@ def test_a_requirement_for_one_cancer_type_does_not_apply_to_another():
 def test_a_cancer_at_a_site_in_lay_words():
     pf = extract_patient("My dad has cancer at the back of the nose.")
     assert "nasopharyngeal_cancer" in {f.value for f in pf.cancers}
+
+
+def test_a_criterion_about_the_people_at_home_is_asked_not_decided_by_the_patients_own_facts():
+    crit = ("Able to avoid close household contact for at least two weeks after vaccination with pregnant or nursing women; "
+            "children 3 years of age and under; and immunosuppressed persons.")
+    v = check_criterion("I have a 2 year old at home.", crit, "inclusion")
+    assert v.status == "unknown" and v.kind == "household" and v.patient_evidence == ["2 year old at home"]
+    assert check_criterion("62-year-old woman, not on steroids.", crit, "inclusion").status == "unknown"  # never met by default
+    assert check_criterion("58-year-old woman.", "Close contact with a patient with TB", "exclusion").status == "meets"  # an exposure
+
+
+def test_people_at_home_are_a_concept():
+    from assistant.vocab import concept_mentions
+
+    assert "household contacts" in {c.name for _, _, c in concept_mentions("I have a 2 year old at home.")}

@@ -765,6 +765,9 @@ def _measurable_params(text: str) -> dict:
             "intracranial": bool(re.search(r"intracranial\w*(?: measurable)?|rano[- ]?bm|\brano\b", low))}
 
 
+_HOUSEHOLD = re.compile(r"\b(?:close\s+)?household\s+contacts?\b|\bshare\s+(?:housing|a\s+household)\b", re.I)  # not "close contact with TB": an exposure
+
+
 @lru_cache(maxsize=4096)
 def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCriterion:
     listed = "exclusion" if criterion_type.lower().startswith("ex") else "inclusion"
@@ -772,6 +775,10 @@ def parse_criterion(text: str, criterion_type: str = "inclusion") -> ParsedCrite
     flipped = False
     t = clean(text).strip()
     t = re.sub(r"^\W*(?:\d{1,2}[.)]|[-•*·§])\s*", "", t)
+    if _HOUSEHOLD.search(t):
+        # "Able to avoid close household contact … with pregnant women, children 3 years of age and under …": about
+        # the people the patient lives with, never decided by the patient's own pregnancy, steroids or age
+        return ParsedCriterion(text, listed, listed, [Check("household", {}, t)])
     sp = _special_form(t, listed)
     if sp is not None:
         sp.text = text

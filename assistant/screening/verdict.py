@@ -1578,6 +1578,21 @@ def _freetext(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
     return _freetext_eval(pf, c.params["text"], crit, c.params.get("window"))
 
 
+_HOME_PEOPLE = re.compile(r"\b(?:\d{1,2}|one|two|three)[- ]?(?:year|month)[- ]?olds?\b[^.;]{0,20}\b(?:at home|in the house)\b|\b(?:toddler|baby|infant|"
+                          r"grandchild(?:ren)?|kids|children|pregnant (?:wife|daughter|partner))\b[^.;]{0,30}\b(?:at home|live with|living with|lives with)\b|"
+                          r"\b(?:live|living|lives) with\b[^.;]{0,40}", re.I)
+
+
+def _household(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
+    """A criterion about the people the patient lives with: the study team asks; what the patient said of them is
+    shown as the deciding words."""
+    m = _HOME_PEOPLE.search(pf.text)
+    if m:
+        f = Fact("mention", "household", m.start(), m.end(), m.group(0))
+        return _T(None, f"about the people at home ({m.group(0).strip()}): to be discussed with the study team", [f])
+    return _T(None, "about the people the patient lives with: not described")
+
+
 # ------------------------------------------------------------------ combination and verdicts
 
 _EVAL = {"healthy": lambda pf, c, crit: _healthy(pf, c, crit), "age": _age, "sex": _sex, "consent": _consent, "compliance": _compliance, "trial_participation": _participation,
@@ -1585,7 +1600,7 @@ _EVAL = {"healthy": lambda pf, c, crit: _healthy(pf, c, crit), "age": _age, "sex
          "leptomeningeal": _lepto, "therapy": _therapy, "lines": _lines, "steroids": _steroids, "infection": _infection,
          "other_malignancy": _other_malignancy, "transplant": _transplant, "hypersensitivity": _hypersens,
          "diagnosis": _diagnosis, "histology": _histology, "stage": _stage,
-         "biomarker": _biomarker, "freetext": _freetext,
+         "biomarker": _biomarker, "freetext": _freetext, "household": _household,
          "adverse_event": OC.adverse_event, "life_expectancy": OC.life_expectancy, "organ_function": OC.organ_function,
          "washout": OC.washout, "measurable": OC.measurable, "progression": OC.progression, "platinum": OC.platinum,
          "conditional": OC.conditional, "all_of": OC.all_of, "child_pugh": OC.child_pugh, "scale": OC.scale}
