@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 

@@ -741,18 +741,20 @@ ARMS_ASKED = re.compile(r"\b(?:what|which|list)\b[^?]{0,40}\b(?:arms?|groups?|co
 def arm_rows(plan: QueryPlan, lead: Evidence, index) -> list[Evidence]:
     """"What arms (groups) are there?" on a document whose arms are parsed as blocks (``layout.arm_units``): each
     arm's description line — or its first line — in document order. [] when not asked or no arm blocks."""
-    if plan.value_type:
-        return []
+    control_asked = any(c.name == "control arm" and c.weight >= 1.0 for c in plan.concepts)
+    if plan.value_type or not (control_asked or ARMS_ASKED.search(plan.asking)):
+        return []  # (checked first: this runs for every fact question's lead)
     doc = index.docs[lead.doc_id]
     heads = [u for u in doc.units if u.attrs.get("role") == "group" and u.attrs.get("group")]
-    lead_group = doc.units[lead.unit].attrs.get("group")
-    controls = [u.attrs["group"] for u in heads if COMPARATOR.search(u.attrs.get("arm_type", ""))]
-    if lead_group not in controls and len(controls) == 1:
-        lead_group = controls[0]  # the trial's one comparator arm, whichever unit led
-    if lead_group in controls and any(c.name == "control arm" and c.weight >= 1.0 for c in plan.concepts):
-        # "what would I get instead?": the comparator arm's block whole (its description and every drug)
-        return [unit_evidence(lead.doc_id, i, u, lead.prob, lead.features) for i, u in enumerate(doc.units)
-                if u.attrs.get("group") == lead_group and u.attrs.get("role") != "group" and not is_label(doc, u)]
+    if control_asked:
+        lead_group = doc.units[lead.unit].attrs.get("group")
+        controls = [u.attrs["group"] for u in heads if COMPARATOR.search(u.attrs.get("arm_type", ""))]
+        if lead_group not in controls and len(controls) == 1:
+            lead_group = controls[0]  # the trial's one comparator arm, whichever unit led
+        if lead_group in controls:
+            # "what would I get instead?": the comparator arm's block whole (its description and every drug)
+            return [unit_evidence(lead.doc_id, i, u, lead.prob, lead.features) for i, u in enumerate(doc.units)
+                    if u.attrs.get("group") == lead_group and u.attrs.get("role") != "group" and not is_label(doc, u)]
     if not ARMS_ASKED.search(plan.asking):
         return []
     groups = [u.attrs["group"] for u in heads]

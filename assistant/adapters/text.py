@@ -143,13 +143,15 @@ def parse_text(text: str) -> tuple[list[Unit], ParseStats]:
         if a < r and b > r + 1:
             tables[a] = (a, r, b)
             role.update({m: "table" for m in range(a, b)})
+    def opens_arm(i: int) -> bool:  # "Group A" with "Experimental group" on the very next line
+        return i + 1 < len(lines) and bool(ARM_NAME.match(lines[i].text)) and bool(ARM_TYPE.match(lines[i + 1].text))
+
     arms: dict[int, int] = {}  # an arm block's first line -> the line after it (see layout.arm_units)
     for i in content:
-        j = nxt.get(i)
-        if i in role or j is None or blank_between(i, j) or not ARM_NAME.match(lines[i].text) or not ARM_TYPE.match(lines[j].text):
+        if i in role or not opens_arm(i):
             continue
         b = i + 1
-        while b < len(lines) and lines[b].text and not (ARM_NAME.match(lines[b].text) and b + 1 < len(lines) and ARM_TYPE.match(lines[b + 1].text)):
+        while b < len(lines) and lines[b].text and not opens_arm(b):
             b += 1
         arms[i] = b
         role.update({m: "arm" for m in range(i, b)})

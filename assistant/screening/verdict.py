@@ -1580,7 +1580,7 @@ def _freetext(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
 
 _HOME_PEOPLE = re.compile(r"\b(?:\d{1,2}|one|two|three)[- ]?(?:year|month)[- ]?olds?\b[^.;]{0,20}\b(?:at home|in the house)\b|\b(?:toddler|baby|infant|"
                           r"grandchild(?:ren)?|kids|children|pregnant (?:wife|daughter|partner))\b[^.;]{0,30}\b(?:at home|live with|living with|lives with)\b|"
-                          r"\b(?:live|living|lives) with\b[^.;]{0,40}", re.I)
+                          r"\b(?:live|living|lives) with (?:my|his|her|their|our)\b[^.;]{0,40}", re.I)  # not "living with HIV"
 
 
 def _household(pf: PatientFacts, c: Check, crit: ParsedCriterion) -> Truth:
